@@ -1,0 +1,177 @@
+"""The bubblewrap backend (the default): no daemon, one short-lived namespace per command.
+
+Each ``exec`` starts a fresh ``bwrap`` with: every namespace unshared (so no network), all capabilities dropped,
+the system directories and the task environment read-only, only /workspace and a private /tmp writable,
+and ``--die-with-parent``. Its pid namespace means killing bwrap's process group ends every process it spawned.
+"""
+
+from __future__ import annotations
+
+import base64
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import solvemeter
+from solvemeter.errors import SandboxError
+from solvemeter.sandboxes import limits as cgroups
+from solvemeter.sandboxes.base import WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.environments import build_virtualenv, environment_hash, host_python_base
+from solvemeter.sandboxes.process import run_process
+from solvemeter.tasks.models import Environment
+
+SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+PATH = "/env/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def bwrap_executable() -> str:
+    found = shutil.which("bwrap")
+    if found is None:
+        raise SandboxError("bubblewrap is not installed — run `apt-get install -y bubblewrap` (make setup does it)")
+    return found
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+class BwrapSandbox:
+    def __init__(self, spec: SandboxSpec, env_dir: Path, cgroup: cgroups.Cgroup | None) -> None:
+        self.spec = spec
+        self.env_dir = env_dir
+        self.cgroup = cgroup
+        self.tmp = Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
+        self._closed = False
+
+    def _mounts(self) -> list[str]:
+        args: list[str] = []
+        bound: list[Path] = []
+        for name in SYSTEM_PATHS:
+            path = Path(name)
+            if path.is_symlink():
+                args += ["--symlink", str(path.readlink()), name]
+            elif path.is_dir():
+                args += ["--ro-bind", name, name]
+                bound.append(path)
+        python_prefix = Path(sys.base_prefix).resolve()
+        if not any(_within(python_prefix, b) for b in bound):
+            args += ["--ro-bind", str(python_prefix), str(python_prefix)]
+            bound.append(python_prefix)
+        for hidden in (Path(solvemeter.__file__).parent, *self.spec.hidden):
+            hidden = hidden.resolve()
+            if hidden.is_dir() and any(_within(hidden, b) for b in bound):
+                args += ["--tmpfs", str(hidden)]
+        env = self.env_dir.resolve()
+        return [
+            *args,
+            "--ro-bind", str(env), str(env),
+            "--symlink", str(env), "/env",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--bind", str(self.tmp), "/tmp",
+            "--bind", str(self.spec.workspace.resolve()), WORKSPACE,
+        ]  # fmt: skip
+
+    def _argv(self, command: str, cwd: str, env: dict[str, str] | None) -> list[str]:
+        variables = {"PATH": PATH, "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+                     "VIRTUAL_ENV": "/env", **(env or {})}  # fmt: skip
+        setenv = [arg for k, v in variables.items() for arg in ("--setenv", k, v)]
+        bwrap = [
+            bwrap_executable(),
+            "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--hostname", "sandbox", "--clearenv", *setenv, *self._mounts(), "--chdir", cwd,
+            "/bin/bash", "-c", command,
+        ]  # fmt: skip
+        limit = self.cgroup.enter_command() if self.cgroup else cgroups.rlimit_command(self.spec.limits)
+        return ["/bin/sh", "-c", f"{limit} && exec {shlex.join(bwrap)}"]
+
+    async def exec(
+        self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
+    ) -> ExecResult:
+        if self._closed:
+            raise SandboxError("the sandbox is closed — open a new one")
+        on_timeout = self.cgroup.kill if self.cgroup else None
+        return await run_process(self._argv(command, cwd, env), timeout=timeout, on_timeout=on_timeout)
+
+    def _host_path(self, path: str) -> Path | None:
+        """The host file behind a sandbox path under /workspace or /tmp, refusing links that lead out."""
+        for root, host_root in ((WORKSPACE, self.spec.workspace), ("/tmp", self.tmp)):
+            if path == root or path.startswith(root + "/"):
+                host = (host_root / path[len(root) :].lstrip("/")).resolve()
+                if not _within(host, host_root.resolve()):
+                    raise SandboxError(f"{path} leads outside the sandbox — refusing to follow it")
+                return host
+        return None
+
+    async def read_file(self, path: str) -> bytes:
+        host = self._host_path(path)
+        if host is not None:
+            if not host.is_file():
+                raise FileNotFoundError(path)
+            return host.read_bytes()
+        result = await self.exec(f"base64 < {shlex.quote(path)}", timeout=30, cwd="/")
+        if not result.ok:
+            raise FileNotFoundError(path)
+        return base64.b64decode(result.stdout)
+
+    async def write_file(self, path: str, data: bytes) -> None:
+        host = self._host_path(path)
+        if host is None:
+            raise SandboxError(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
+        host.parent.mkdir(parents=True, exist_ok=True)
+        host.write_bytes(data)
+
+    async def copy_in(self, src: Path, dest: str) -> None:
+        host = self._host_path(dest)
+        if host is None:
+            raise SandboxError(f"{dest} is read-only — copy into /workspace or /tmp")
+        if src.is_dir():
+            shutil.copytree(src, host, symlinks=True, dirs_exist_ok=True)
+        else:
+            host.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, host)
+
+    async def copy_out(self, src: str, dest: Path) -> None:
+        host = self._host_path(src)
+        if host is None or not host.exists():
+            raise FileNotFoundError(src)
+        if host.is_dir():
+            shutil.copytree(host, dest, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(host, dest)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.cgroup:
+            self.cgroup.remove()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class BwrapBackend:
+    name = "bwrap"
+
+    def __init__(self) -> None:
+        self._envs: dict[str, Path] = {}
+
+    async def prepare(self, environment: Environment) -> str:
+        bwrap_executable()
+        digest = environment_hash(environment, base=host_python_base())
+        if digest not in self._envs:
+            self._envs[digest] = await build_virtualenv(environment)
+        return digest
+
+    async def open(self, spec: SandboxSpec) -> Sandbox:
+        digest = await self.prepare(spec.environment)
+        if not spec.workspace.is_dir():
+            raise SandboxError(f"workspace {spec.workspace} does not exist — the episode must create it first")
+        return BwrapSandbox(spec, self._envs[digest], cgroups.create_cgroup(spec.limits))
+
+    def image_digest(self) -> str | None:
+        return None
+
+    async def reap(self, run_id: str | None = None) -> int:
+        return 0  # every bwrap process dies with its parent: nothing can outlive the runner

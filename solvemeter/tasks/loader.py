@@ -1,0 +1,195 @@
+"""Load a pack directory into a Pack, or fail with one sentence naming the file and the problem."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import shutil
+import subprocess
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from solvemeter.errors import PackError
+from solvemeter.tasks.models import (
+    TASK_ID_PATTERN,
+    Pack,
+    PackKind,
+    PackManifest,
+    QaSpec,
+    QaTask,
+    SweSpec,
+    SweTask,
+)
+
+BUILTIN_PACKS = Path(__file__).parent / "packs"
+IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def builtin_pack_names() -> list[str]:
+    return sorted(p.name for p in BUILTIN_PACKS.iterdir() if (p / "pack.toml").is_file())
+
+
+def resolve_pack_path(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path)
+    if (path / "pack.toml").is_file():
+        return path
+    builtin = BUILTIN_PACKS / str(name_or_path)
+    if (builtin / "pack.toml").is_file():
+        return builtin
+    known = ", ".join(builtin_pack_names())
+    raise PackError(f"no pack named '{name_or_path}' — use a built-in pack ({known}) or a directory with a pack.toml")
+
+
+def load_pack(name_or_path: str | Path, *, check_patches: bool = True) -> Pack:
+    root = resolve_pack_path(name_or_path)
+    manifest = _parse(root / "pack.toml", PackManifest)
+    tasks_dir = root / "tasks"
+    if not tasks_dir.is_dir():
+        raise PackError(f"{tasks_dir}: missing directory — a pack keeps its tasks in tasks/<task-id>/")
+    task_dirs = sorted(d for d in tasks_dir.iterdir() if d.is_dir() and d.name not in IGNORED_NAMES)
+    if not task_dirs:
+        raise PackError(f"{tasks_dir}: no tasks — add at least one tasks/<task-id>/ directory")
+    load = _load_swe_task if manifest.kind is PackKind.SWE else _load_qa_task
+    tasks = [load(d, manifest.name) for d in task_dirs]
+    if check_patches:
+        for task in tasks:
+            if isinstance(task, SweTask):
+                check_swe_task(task)
+    return build_pack(manifest, root, tasks)
+
+
+def build_pack(manifest: PackManifest, root: Path, tasks: list[SweTask | QaTask]) -> Pack:
+    try:
+        return Pack(manifest=manifest, root=root, tasks=tuple(tasks), content_hash=content_hash(root))
+    except ValidationError as exc:
+        raise PackError(f"{root}: {exc.errors()[0]['msg'].removeprefix('Value error, ')} — task ids must be unique")
+
+
+def content_hash(root: Path) -> str:
+    """sha256 over every file's relative path and bytes: any change to the pack changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(_pack_files(root)):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() if not path.is_symlink() else str(path.readlink()).encode())
+        digest.update(b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def _pack_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if (p.is_file() or p.is_symlink()) and not IGNORED_NAMES & set(p.parts)]
+
+
+def _parse(path: Path, model: type[M], extra: dict[str, Any] | None = None) -> M:
+    if not path.is_file():
+        raise PackError(f"{path}: missing file — every pack and task needs one (see docs/packs.md)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PackError(f"{path}: bad TOML ({exc}) — fix the syntax") from None
+    try:
+        return model.model_validate({**data, **(extra or {})})
+    except ValidationError as exc:
+        raise PackError(f"{path}: {_describe(exc)} — see docs/packs.md for the fields") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "missing":
+        return f"missing field '{field}'"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field '{field}'"
+    return f"field '{field}': {error['msg']}"
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise PackError(f"{path}: missing {what} — see docs/packs.md for a task's layout")
+    return path
+
+
+def _task_id(task_dir: Path) -> str:
+    if not re.match(TASK_ID_PATTERN, task_dir.name):
+        raise PackError(f"{task_dir}: task id '{task_dir.name}' must be lowercase letters, digits and '-'")
+    return task_dir.name
+
+
+def _load_swe_task(task_dir: Path, pack: str) -> SweTask:
+    spec = _parse(task_dir / "task.toml", SweSpec)
+    return SweTask(
+        id=_task_id(task_dir),
+        pack=pack,
+        problem=_require(task_dir / "problem.md", "file").read_text(encoding="utf-8"),
+        spec=spec,
+        repo=_require(task_dir / "repo", "directory"),
+        hidden_tests=_require(task_dir / "tests", "directory of hidden tests"),
+        solution_patch=_require(task_dir / "solution.patch", "file"),
+    )
+
+
+def _load_qa_task(task_dir: Path, pack: str) -> QaTask:
+    spec = _parse(task_dir / "task.toml", QaSpec)
+    return QaTask(
+        id=_task_id(task_dir),
+        pack=pack,
+        problem=_require(task_dir / "problem.md", "file").read_text(encoding="utf-8"),
+        spec=spec,
+        files=_require(task_dir / "files", "directory of attachments"),
+        solution_program=_require(task_dir / "solution.py", "file"),
+    )
+
+
+def check_swe_task(task: SweTask) -> None:
+    """The reference patch applies and every named test exists: cheap, static, before any sandbox starts."""
+    patch = task.solution_patch
+    with tempfile.TemporaryDirectory(prefix="solvemeter-check-") as tmp:
+        shutil.copytree(task.repo, tmp, dirs_exist_ok=True)
+        applied = subprocess.run(["git", "apply", "--check", str(patch.resolve())], cwd=tmp, capture_output=True)
+        if applied.returncode != 0:
+            reason = applied.stderr.decode(errors="replace").strip().splitlines()[:1]
+            raise PackError(f"{patch}: does not apply to repo/ ({' '.join(reason)}) — regenerate it with git diff")
+    for field in ("FAIL_TO_PASS", "PASS_TO_PASS"):
+        for test_id in getattr(task.spec, field):
+            if not _test_exists(task, test_id):
+                raise PackError(
+                    f"{task.repo.parent / 'task.toml'}: {field} names '{test_id}', which is not a test in repo/ "
+                    "or tests/ — use a pytest node id relative to the repository root"
+                )
+
+
+def _test_exists(task: SweTask, test_id: str) -> bool:
+    file_part, _, rest = test_id.partition("::")
+    names = [re.sub(r"\[.*\]$", "", n) for n in rest.split("::") if n]
+    if not names:
+        return False
+    tests_dir = Path(task.spec.tests_dir)
+    candidates = [task.repo / file_part]
+    if Path(file_part).parts[: len(tests_dir.parts)] == tests_dir.parts:
+        candidates.insert(0, task.hidden_tests / Path(file_part).relative_to(tests_dir))
+    source = next((c for c in candidates if c.is_file()), None)
+    if source is None:
+        return False
+    try:
+        body: list[ast.stmt] = ast.parse(source.read_text(encoding="utf-8")).body
+    except SyntaxError:
+        return False
+    for name in names:
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name
+            ),
+            None,
+        )
+        if node is None:
+            return False
+        body = node.body if isinstance(node, ast.ClassDef) else []
+    return True

@@ -1,0 +1,161 @@
+"""Pack and Task: what a contributor writes on disk, as typed values.
+
+The on-disk format is documented in docs/packs.md; ``solvemeter.tasks.loader`` reads it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from solvemeter.tasks.records import Budget
+
+TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+DEFAULT_TEST_COMMAND = "python -m pytest -rA -p no:cacheprovider {tests_dir}"
+
+
+class PackKind(StrEnum):
+    SWE = "swe"
+    QA = "qa"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Environment(Strict):
+    """What the sandbox needs installed: a virtualenv (bwrap) or an image layer (docker) per content hash."""
+
+    requirements: tuple[str, ...] = ()
+    install_commands: tuple[str, ...] = ()
+    """Extra shell commands run after pip, with the repository at /workspace (SWE-bench instances use these)."""
+
+
+class PackManifest(Strict):
+    """pack.toml."""
+
+    name: str = Field(pattern=TASK_ID_PATTERN)
+    version: str
+    kind: PackKind
+    license: str
+    description: str
+    environment: Environment = Environment()
+    budgets: Budget = Budget()
+
+
+class SweSpec(Strict):
+    """task.toml of a swe task."""
+
+    difficulty: Literal["easy", "medium", "hard"]
+    tags: tuple[str, ...] = ()
+    tests_dir: str = "tests"
+    test_command: str | None = None
+    timeout_s: float = Field(default=120, gt=0)
+    FAIL_TO_PASS: tuple[str, ...] = Field(min_length=1)
+    PASS_TO_PASS: tuple[str, ...] = ()
+
+
+class QaSpec(Strict):
+    """task.toml of a qa task."""
+
+    level: int = Field(ge=1, le=3)
+    tags: tuple[str, ...] = ()
+    answer: str = Field(min_length=1)
+    human_steps: int | None = Field(default=None, ge=1)
+    timeout_s: float = Field(default=60, gt=0)
+
+
+class SweTask(Strict):
+    kind: Literal[PackKind.SWE] = PackKind.SWE
+    id: str
+    pack: str
+    problem: str
+    spec: SweSpec
+    repo: Path
+    hidden_tests: Path
+    """Laid over ``repo/<tests_dir>`` only at grading."""
+    solution_patch: Path
+    environment: Environment | None = None
+    """Set when the task needs its own environment (SWE-bench instances); otherwise the pack's."""
+
+    @property
+    def test_command(self) -> str:
+        return self.spec.test_command or DEFAULT_TEST_COMMAND.format(tests_dir=self.spec.tests_dir)
+
+    @property
+    def difficulty(self) -> str:
+        return self.spec.difficulty
+
+    @property
+    def level(self) -> int | None:
+        return None
+
+    @property
+    def human_steps(self) -> int | None:
+        return None
+
+
+class QaTask(Strict):
+    kind: Literal[PackKind.QA] = PackKind.QA
+    id: str
+    pack: str
+    problem: str
+    spec: QaSpec
+    files: Path
+    solution_program: Path
+    environment: Environment | None = None
+
+    @property
+    def difficulty(self) -> str | None:
+        return None
+
+    @property
+    def level(self) -> int | None:
+        return self.spec.level
+
+    @property
+    def human_steps(self) -> int | None:
+        return self.spec.human_steps
+
+
+Task = Annotated[SweTask | QaTask, Field(discriminator="kind")]
+
+
+class Pack(Strict):
+    manifest: PackManifest
+    root: Path
+    tasks: tuple[SweTask | QaTask, ...]
+    content_hash: str
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def kind(self) -> PackKind:
+        return self.manifest.kind
+
+    @model_validator(mode="after")
+    def _unique_task_ids(self) -> Pack:
+        seen: set[str] = set()
+        for task in self.tasks:
+            if task.id in seen:
+                raise ValueError(f"duplicate task id '{task.id}' in pack '{self.manifest.name}'")
+            seen.add(task.id)
+        return self
+
+    def environment_for(self, task: SweTask | QaTask) -> Environment:
+        return task.environment or self.manifest.environment
+
+    def task(self, task_id: str) -> SweTask | QaTask:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)

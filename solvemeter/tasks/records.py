@@ -1,0 +1,176 @@
+"""The records every area shares: budgets, episode results and run manifests.
+
+These are published contracts (docs/formats.md). Add fields with defaults; never rename or remove one
+without bumping the schema version.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EPISODE_SCHEMA = "solvemeter.episode/1"
+MANIFEST_SCHEMA = "solvemeter.manifest/1"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Outcome(StrEnum):
+    SOLVED = "solved"
+    FAILED = "failed"
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    AGENT_ERROR = "agent_error"
+    INFRA_ERROR = "infra_error"
+
+
+class StopReason(StrEnum):
+    SUBMITTED = "submitted"
+    MAX_STEPS = "max_steps"
+    MAX_TOKENS = "max_tokens"
+    MAX_COST = "max_cost"
+    MAX_WALL = "max_wall"
+    AGENT_ERROR = "agent_error"
+    INFRA_ERROR = "infra_error"
+
+    @property
+    def is_budget(self) -> bool:
+        return self in (StopReason.MAX_STEPS, StopReason.MAX_TOKENS, StopReason.MAX_COST, StopReason.MAX_WALL)
+
+
+class Budget(Record):
+    """Per-episode limits; None means unlimited."""
+
+    max_steps: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_wall_s: float | None = Field(default=None, gt=0)
+
+    def merged(self, override: Budget) -> Budget:
+        """This budget with every limit that ``override`` sets replaced."""
+        return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class TestOutcome(Record):
+    success: tuple[str, ...] = ()
+    failure: tuple[str, ...] = ()
+
+
+class SweGrade(Record):
+    kind: Literal["swe"] = "swe"
+    patch_applied: bool
+    fail_to_pass: TestOutcome = TestOutcome()
+    pass_to_pass: TestOutcome = TestOutcome()
+    ignored_paths: tuple[str, ...] = ()
+    """Files the submission changed that grading never takes from the agent (tests, test configuration)."""
+    test_exit_code: int | None = None
+    log_tail: str = ""
+
+
+class QaGrade(Record):
+    kind: Literal["qa"] = "qa"
+    given: str | None
+    expected: str
+
+
+Grade = Annotated[SweGrade | QaGrade, Field(discriminator="kind")]
+
+
+class EpisodeResult(Record):
+    """One finished episode: one line of results.jsonl."""
+
+    schema_: Literal["solvemeter.episode/1"] = Field(default=EPISODE_SCHEMA, alias="schema")
+    run_id: str
+    task_id: str
+    pack: str
+    pack_version: str
+    epoch: int = Field(ge=1)
+    agent: str
+    model: str
+    outcome: Outcome
+    resolved: bool
+    score: float = Field(ge=0, le=1)
+    steps: int = Field(ge=0, description="model calls")
+    tool_calls: int = Field(ge=0)
+    invalid_actions: int = Field(default=0, ge=0)
+    input_tokens: int = Field(ge=0)
+    cached_input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(ge=0)
+    cost_usd: float | None = Field(description="None when the run is unpriced (--no-cost); never a silent 0")
+    wall_s: float = Field(ge=0)
+    stop_reason: StopReason
+    started_at: str
+    finished_at: str
+    attempts: int = Field(default=1, ge=1, description="infra retries included")
+    error: str | None = None
+    level: int | None = None
+    difficulty: str | None = None
+    human_steps: int | None = None
+    grade: Grade | None = None
+    trajectory: str | None = Field(default=None, description="path relative to the run directory")
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.pack, self.task_id, self.epoch)
+
+    @property
+    def valid(self) -> bool:
+        """Infra errors say nothing about the agent; they are reported apart."""
+        return self.outcome is not Outcome.INFRA_ERROR
+
+
+class PackRef(Record):
+    name: str
+    version: str
+    content_hash: str
+    kind: str
+
+
+class ModelRef(Record):
+    spec: str
+    endpoint_kind: str
+    base_url: str | None = None
+    serving: dict[str, str] = Field(default_factory=dict, description="serving configuration, e.g. vLLM flags")
+
+
+class AgentRef(Record):
+    name: str
+    config_hash: str
+    config: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class SandboxRef(Record):
+    backend: str
+    image_digest: str | None = None
+    environments: dict[str, str] = Field(default_factory=dict, description="pack -> environment hash")
+
+
+class RunManifest(Record):
+    schema_: Literal["solvemeter.manifest/1"] = Field(default=MANIFEST_SCHEMA, alias="schema")
+    run_id: str
+    suite_version: str
+    packs: tuple[PackRef, ...]
+    model: ModelRef
+    agent: AgentRef
+    budget: Budget
+    price_table_version: str | None
+    priced: bool
+    sandbox: SandboxRef
+    epochs: int
+    seed: int
+    limit: int | None
+    task_ids: tuple[str, ...]
+    host: str
+    started_at: str
+    finished_at: str | None = None
+
+    def plan_key(self) -> dict[str, object]:
+        """What must match for a run directory to be resumed: the same work, asked the same way."""
+        return self.model_dump(
+            include={"packs", "model", "agent", "budget", "epochs", "limit", "task_ids", "priced"},
+            mode="json",
+            exclude={"model": {"serving"}},
+        )
