@@ -68,12 +68,26 @@ class SweGrade(Record):
     """Files the submission changed that grading never takes from the agent (tests, test configuration)."""
     test_exit_code: int | None = None
     log_tail: str = ""
+    score: float = Field(default=0.0, ge=0, le=1)
+
+    @property
+    def resolved(self) -> bool:
+        return self.patch_applied and self.score == 1.0 and not self.fail_to_pass.failure
 
 
 class QaGrade(Record):
     kind: Literal["qa"] = "qa"
     given: str | None
     expected: str
+    correct: bool
+
+    @property
+    def score(self) -> float:
+        return 1.0 if self.correct else 0.0
+
+    @property
+    def resolved(self) -> bool:
+        return self.correct
 
 
 Grade = Annotated[SweGrade | QaGrade, Field(discriminator="kind")]

@@ -1,0 +1,128 @@
+"""What an agent is given and what it returns; the meter that counts its steps, tokens, dollars and seconds."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from solvemeter.sandboxes.base import Sandbox
+from solvemeter.tasks.models import QaTask, SweTask
+from solvemeter.tasks.records import Budget, StopReason
+from solvemeter.tasks.trajectory import Message, Step, ToolCall, truncate
+
+ConfigValue = str | int | float | bool | None
+
+
+class Pricer(Protocol):
+    """Prices one model call; None means unpriced (the user passed --no-cost)."""
+
+    def call_cost(
+        self, input_tokens: int, cached_input_tokens: int, output_tokens: int, latency_s: float
+    ) -> float | None: ...
+
+
+@dataclass
+class EpisodeMeter:
+    """Counts everything an episode consumes and says when a budget is reached.
+
+    Budgets are checked before each model call, so an episode never starts a call it may not afford.
+    """
+
+    budget: Budget
+    pricer: Pricer
+    started: float = field(default_factory=time.monotonic)
+    steps: list[Step] = field(default_factory=list)
+    actions: list[ToolCall] = field(default_factory=list)
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = 0.0
+    tool_calls: int = 0
+    invalid_actions: int = 0
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+    def exhausted(self) -> StopReason | None:
+        b = self.budget
+        if b.max_steps is not None and len(self.steps) >= b.max_steps:
+            return StopReason.MAX_STEPS
+        if b.max_tokens is not None and self.input_tokens + self.output_tokens >= b.max_tokens:
+            return StopReason.MAX_TOKENS
+        if b.max_cost_usd is not None and self.cost_usd is not None and self.cost_usd >= b.max_cost_usd:
+            return StopReason.MAX_COST
+        if b.max_wall_s is not None and self.elapsed_s >= b.max_wall_s:
+            return StopReason.MAX_WALL
+        return None
+
+    def record_step(
+        self,
+        messages_in: list[Message],
+        reply: str,
+        *,
+        input_tokens: int,
+        output_tokens: int,
+        cached_input_tokens: int = 0,
+        latency_s: float,
+        tool_calls: tuple[ToolCall, ...] = (),
+        invalid_action: str | None = None,
+    ) -> Step:
+        cost = self.pricer.call_cost(input_tokens, cached_input_tokens, output_tokens, latency_s)
+        self.input_tokens += input_tokens
+        self.cached_input_tokens += cached_input_tokens
+        self.output_tokens += output_tokens
+        self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost
+        self.tool_calls += len(tool_calls)
+        self.invalid_actions += invalid_action is not None
+        step = Step(
+            index=len(self.steps) + 1,
+            messages_in=tuple(messages_in),
+            reply=reply,
+            tool_calls=tool_calls,
+            invalid_action=invalid_action,
+            input_tokens=input_tokens,
+            cached_input_tokens=cached_input_tokens,
+            output_tokens=output_tokens,
+            latency_s=latency_s,
+            cost_usd=cost,
+            elapsed_s=self.elapsed_s,
+        )
+        self.steps.append(step)
+        return step
+
+    def record_action(self, action: ToolCall) -> None:
+        """A tool call made without a model (the oracle's)."""
+        self.actions.append(action)
+        self.tool_calls += 1
+
+
+def tool_call(name: str, arguments: dict[str, ConfigValue], observation: str, **extra: float | int | None) -> ToolCall:
+    return ToolCall(name=name, arguments=arguments, observation=truncate(observation), **extra)  # type: ignore[arg-type]
+
+
+@dataclass
+class EpisodeContext:
+    task: SweTask | QaTask
+    sandbox: Sandbox
+    meter: EpisodeMeter
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    stop_reason: StopReason
+    answer: str | None = None
+    """The final answer of a qa task; swe submissions are read from the workspace by the harness."""
+    error: str | None = None
+
+
+class Agent(Protocol):
+    name: str
+    model: str
+
+    def config(self) -> dict[str, ConfigValue]:
+        """Everything that changes the agent's behaviour: hashed into the run manifest."""
+        ...
+
+    async def solve(self, ctx: EpisodeContext) -> AgentResult: ...

@@ -1,0 +1,77 @@
+"""The run store: manifest.json, results.jsonl (append + fsync), trajectories/.
+
+A results line is written only after its trajectory, and only when the episode is complete, so a run killed at
+any moment (kill -9 included) leaves at most one torn last line; opening the store again cuts it off, and the
+planner re-runs exactly the episodes that have no line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from solvemeter.errors import RunError
+from solvemeter.tasks.records import EpisodeResult, Outcome, RunManifest
+from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, read_manifest, read_results
+from solvemeter.tasks.trajectory import Trajectory
+
+
+def write_atomic(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+class RunStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.results_path = path / RESULTS_FILE
+
+    def open(self, manifest: RunManifest) -> RunManifest:
+        """Start a new run here, or resume the one that is here if it asked for exactly the same work."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        if (self.path / MANIFEST_FILE).exists():
+            existing = read_manifest(self.path)
+            if existing.plan_key() != manifest.plan_key():
+                changed = sorted(k for k, v in manifest.plan_key().items() if existing.plan_key().get(k) != v)
+                raise RunError(
+                    f"{self.path} holds a different run (changed: {', '.join(changed)}) — "
+                    "resume it with the same options, or pass a new --run-dir"
+                )
+            manifest = existing.model_copy(update={"finished_at": None})
+        self._repair_tail()
+        self.write_manifest(manifest)
+        return manifest
+
+    def write_manifest(self, manifest: RunManifest) -> None:
+        write_atomic(self.path / MANIFEST_FILE, manifest.model_dump_json(by_alias=True, indent=2))
+
+    def _repair_tail(self) -> None:
+        """Cut a torn last line (a write interrupted by a crash) so the next append starts clean."""
+        if not self.results_path.exists():
+            return
+        data = self.results_path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with self.results_path.open("r+b") as f:
+                f.truncate(data.rfind(b"\n") + 1)
+                os.fsync(f.fileno())
+
+    def finished(self, *, retry_errors: bool = False) -> set[tuple[str, str, int]]:
+        """(pack, task, epoch) pairs that need no new episode."""
+        return {r.key for r in read_results(self.path) if not (retry_errors and r.outcome is Outcome.INFRA_ERROR)}
+
+    def append(self, result: EpisodeResult, trajectory: Trajectory) -> None:
+        if result.trajectory:
+            write_atomic(self.path / result.trajectory, trajectory.model_dump_json(by_alias=True, indent=1))
+        line = json.dumps(result.model_dump(mode="json", by_alias=True), separators=(",", ":")) + "\n"
+        fd = os.open(self.results_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,145 @@
+"""`solvemeter pack validate`: prove a pack is sound before anyone measures an agent with it.
+
+The oracle scores 1 on every task (twice, identically), the null agent 0, and nothing hidden (tests, reference
+solutions, answers) is visible from the agent's sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import shlex
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+import solvemeter
+from solvemeter.agents.base import Agent, Pricer
+from solvemeter.agents.null import NullAgent
+from solvemeter.agents.oracle import OracleAgent
+from solvemeter.sandboxes.base import SandboxBackend, SandboxSpec
+from solvemeter.suite.episode import prepare_workspace
+from solvemeter.suite.executor import RunRequest, execute
+from solvemeter.tasks.models import Pack, QaTask, SweTask
+from solvemeter.tasks.records import EpisodeResult, ModelRef, QaGrade, SweGrade
+from solvemeter.tasks.runs import Run
+
+
+class NoModel:
+    """Oracle and null make no model calls; there is nothing to price."""
+
+    def call_cost(self, input_tokens: int, cached_input_tokens: int, output_tokens: int, latency_s: float) -> float:
+        return 0.0
+
+
+class ValidationReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    pack: str
+    version: str
+    content_hash: str
+    sandbox: str
+    tasks: int
+    oracle_rate: float
+    null_rate: float
+    oracle_runs_agree: bool
+    problems: list[str]
+    wall_s: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _file_digests(root: Path) -> dict[str, Path]:
+    return {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in root.rglob("*") if p.is_file()}
+
+
+def _hidden_files(task: SweTask | QaTask) -> list[Path]:
+    if isinstance(task, SweTask):
+        return [task.solution_patch, *(p for p in task.hidden_tests.rglob("*") if p.is_file())]
+    return [task.solution_program]
+
+
+def _answer_in_names(task: QaTask) -> list[str]:
+    answer = task.spec.answer.strip().lower()
+    leaks = []
+    for path in task.files.rglob("*"):
+        tokens = set(re.split(r"[^a-z0-9.]+", str(path.relative_to(task.files)).lower()))
+        if answer in tokens or (len(answer) >= 4 and answer in str(path.relative_to(task.files)).lower()):
+            leaks.append(f"{task.id}: attachment name '{path.name}' contains the answer")
+    return leaks
+
+
+async def probe_hidden(pack: Pack, task: SweTask | QaTask, backend: SandboxBackend) -> list[str]:
+    """Open the agent's sandbox exactly as an episode does and look for anything it must not see."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="solvemeter-probe-") as scratch:
+        workspace = Path(scratch)
+        await asyncio.to_thread(prepare_workspace, task, workspace)
+        visible = _file_digests(workspace)
+        for hidden in _hidden_files(task):
+            if hashlib.sha256(hidden.read_bytes()).hexdigest() in visible:
+                problems.append(f"{task.id}: hidden file {hidden.name} is in the agent's workspace")
+        spec = SandboxSpec(workspace, pack.environment_for(task), label=f"probe-{task.id}", hidden=(pack.root,))
+        sandbox = await backend.open(spec)
+        try:
+            secret_paths = [pack.root.resolve(), Path(solvemeter.__file__).parent.resolve() / "tasks" / "packs"]
+            for secret in secret_paths:
+                seen = await sandbox.exec(f"ls -A {shlex.quote(str(secret))}", timeout=30, cwd="/")
+                if seen.ok and seen.stdout.strip():
+                    problems.append(f"{task.id}: {secret} is readable from the agent's sandbox")
+        finally:
+            await sandbox.close()
+    if isinstance(task, QaTask):
+        problems += _answer_in_names(task)
+    return problems
+
+
+async def _run(pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path, concurrency: int) -> Run:
+    pricer: Pricer = NoModel()
+    request = RunRequest(
+        packs=[pack], agent=agent, backend=backend, pricer=pricer, run_dir=run_dir,
+        model=ModelRef(spec="none", endpoint_kind="none"), concurrency=concurrency, progress=False,
+    )  # fmt: skip
+    return await execute(request)
+
+
+async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int = 2) -> ValidationReport:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="solvemeter-validate-") as tmp:
+        first = await _run(pack, OracleAgent(), backend, Path(tmp) / "oracle-1", concurrency)
+        second = await _run(pack, OracleAgent(), backend, Path(tmp) / "oracle-2", concurrency)
+        null = await _run(pack, NullAgent(), backend, Path(tmp) / "null", concurrency)
+    problems: list[str] = []
+    for r in first.results:
+        if not r.resolved:
+            problems.append(f"{r.task_id}: the oracle does not solve it ({r.outcome.value}: {_why(r)})")
+    for r in null.results:
+        if r.resolved or r.score > 0:
+            problems.append(f"{r.task_id}: doing nothing scores {r.score:g} — its tests do not test the fix")
+    agree = {r.task_id: r.score for r in first.results} == {r.task_id: r.score for r in second.results}
+    if not agree:
+        problems.append("two oracle runs disagree — some task's grading is not deterministic")
+    for task in pack.tasks:
+        problems += await probe_hidden(pack, task, backend)
+    n = len(pack.tasks)
+    return ValidationReport(
+        pack=pack.name, version=pack.version, content_hash=pack.content_hash, sandbox=backend.name, tasks=n,
+        oracle_rate=sum(r.resolved for r in first.results) / n, null_rate=sum(r.resolved for r in null.results) / n,
+        oracle_runs_agree=agree, problems=problems, wall_s=round(time.monotonic() - started, 2),
+    )  # fmt: skip
+
+
+def _why(result: EpisodeResult) -> str:
+    if result.error:
+        return result.error.strip().splitlines()[-1][:300]
+    if isinstance(result.grade, SweGrade):
+        failing = (*result.grade.fail_to_pass.failure, *result.grade.pass_to_pass.failure)
+        return f"patch applied: {result.grade.patch_applied}; failing: {', '.join(failing)[:300]}"
+    if isinstance(result.grade, QaGrade):
+        return f"gave {result.grade.given!r}, expected {result.grade.expected!r}"
+    return "no grade"

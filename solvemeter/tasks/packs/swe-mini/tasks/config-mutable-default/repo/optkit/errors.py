@@ -1,0 +1,2 @@
+class OptionError(ValueError):
+    """Raised for unknown options, missing values and invalid choices."""
