@@ -38,7 +38,7 @@ def builtin_pack_names() -> list[str]:
 
 def resolve_pack_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
-    if (path / "pack.toml").is_file():
+    if path.is_dir():
         return path
     builtin = BUILTIN_PACKS / str(name_or_path)
     if (builtin / "pack.toml").is_file():

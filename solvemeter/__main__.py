@@ -1,0 +1,3 @@
+from solvemeter.suite.cli import main
+
+main()
