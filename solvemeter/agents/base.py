@@ -22,6 +22,38 @@ class Pricer(Protocol):
     ) -> float | None: ...
 
 
+class Pricing(Protocol):
+    """Hands each episode its Pricer: per-token prices are stateless; server time is shared among episodes."""
+
+    version: str | None
+
+    def for_episode(self, key: str) -> Pricer: ...
+
+
+class NoModel:
+    """Oracle and null make no model calls: there is nothing to price, and that is a true zero."""
+
+    version = None
+
+    def for_episode(self, key: str) -> Pricer:
+        return self
+
+    def call_cost(self, input_tokens: int, cached_input_tokens: int, output_tokens: int, latency_s: float) -> float:
+        return 0.0
+
+
+class Unpriced:
+    """--no-cost: every cost is None, and reports say "unpriced" rather than $0."""
+
+    version = None
+
+    def for_episode(self, key: str) -> Pricer:
+        return self
+
+    def call_cost(self, input_tokens: int, cached_input_tokens: int, output_tokens: int, latency_s: float) -> None:
+        return None
+
+
 @dataclass
 class EpisodeMeter:
     """Counts everything an episode consumes and says when a budget is reached.
@@ -91,6 +123,13 @@ class EpisodeMeter:
         )
         self.steps.append(step)
         return step
+
+    def close(self) -> None:
+        """Charge what accrued after the last call (server time), then stop the episode's clock."""
+        closing = getattr(self.pricer, "close", None)
+        if closing is not None:
+            extra = closing()
+            self.cost_usd = None if self.cost_usd is None else self.cost_usd + extra
 
     def record_action(self, action: ToolCall) -> None:
         """A tool call made without a model (the oracle's)."""

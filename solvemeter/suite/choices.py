@@ -7,14 +7,13 @@ from contextlib import asynccontextmanager
 from enum import StrEnum
 from pathlib import Path
 
-from solvemeter.agents.base import Agent, Pricer
+from solvemeter.agents.base import Agent, NoModel
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
 from solvemeter.errors import SolvemeterError
 from solvemeter.sandboxes.base import SandboxBackend
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.executor import RunRequest
-from solvemeter.suite.validate import NoModel
 from solvemeter.tasks.models import Pack
 from solvemeter.tasks.records import Budget, ModelRef
 
@@ -64,9 +63,8 @@ async def make_run_request(
     if agent in MODEL_FREE_AGENTS:
         if model is not None:
             raise SolvemeterError(f"the {agent} agent uses no model — drop --model")
-        pricer: Pricer = NoModel()
         chosen: Agent = MODEL_FREE_AGENTS[agent]()
-        yield RunRequest(agent=chosen, pricer=pricer, model=ModelRef(spec="none", endpoint_kind="none"), **common)  # type: ignore[arg-type]
+        yield RunRequest(agent=chosen, pricing=NoModel(), model=ModelRef(spec="none", endpoint_kind="none"), **common)  # type: ignore[arg-type]
         return
     from solvemeter.suite.endpoints import model_run_request
 

@@ -140,6 +140,7 @@ class Episode:
         self, stop: AgentResult, submission: str | None, grade: SweGrade | QaGrade | None, outcome: Outcome
     ) -> tuple[EpisodeResult, Trajectory]:
         p, m = self.plan, self.meter
+        m.close()
         trajectory = Trajectory(
             run_id=p.run_id, task_id=p.task.id, pack=p.pack.name, epoch=p.epoch, agent=self.agent.name,
             model=self.agent.model, steps=tuple(m.steps), actions=tuple(m.actions), stop_reason=stop.stop_reason,

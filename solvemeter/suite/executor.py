@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import solvemeter
-from solvemeter.agents.base import Agent, Pricer
+from solvemeter.agents.base import Agent, Pricing
 from solvemeter.sandboxes.base import Limits, SandboxBackend
 from solvemeter.suite.episode import Episode, EpisodePlan, now
 from solvemeter.suite.store import RunStore
@@ -40,7 +40,7 @@ class RunRequest:
     packs: list[Pack]
     agent: Agent
     backend: SandboxBackend
-    pricer: Pricer
+    pricing: Pricing
     run_dir: Path
     model: ModelRef
     budget: Budget = field(default_factory=Budget)
@@ -53,7 +53,6 @@ class RunRequest:
     retry_errors: bool = False
     """Re-run episodes whose recorded outcome is infra_error."""
     infra_attempts: int = 2
-    price_table_version: str | None = None
     priced: bool = True
     progress: bool = True
     on_result: Callable[[EpisodeResult], None] | None = None
@@ -92,7 +91,7 @@ def build_manifest(request: RunRequest, run_id: str, plans: list[EpisodePlan], e
         model=request.model,
         agent=AgentRef(name=request.agent.name, config_hash=config_hash(dict(config)), config=config),
         budget=request.packs[0].manifest.budgets.merged(request.budget),
-        price_table_version=request.price_table_version,
+        price_table_version=request.pricing.version,
         priced=request.priced,
         sandbox=SandboxRef(
             backend=request.backend.name, image_digest=request.backend.image_digest(), environments=envs
@@ -110,7 +109,8 @@ async def _episode_with_retries(request: RunRequest, plan: EpisodePlan) -> tuple
     """Infra errors are retried; what still fails is recorded as infra_error, never as the agent's failure."""
     for attempt in range(1, request.infra_attempts + 1):
         try:
-            result, trajectory = await Episode(plan, request.agent, request.backend, request.pricer).run()
+            pricer = request.pricing.for_episode(f"{plan.pack.name}/{plan.task.id}/{plan.epoch}/{attempt}")
+            result, trajectory = await Episode(plan, request.agent, request.backend, pricer).run()
         except Exception as exc:  # a bug in an agent or the harness must not take the other episodes down
             result, trajectory = _crashed(request, plan, exc)
         result = result.model_copy(update={"attempts": attempt})

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 import solvemeter
-from solvemeter.agents.base import Agent, Pricer
+from solvemeter.agents.base import Agent, NoModel
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
 from solvemeter.sandboxes.base import SandboxBackend, SandboxSpec
@@ -26,13 +26,6 @@ from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.models import Pack, QaTask, SweTask
 from solvemeter.tasks.records import EpisodeResult, ModelRef, QaGrade, SweGrade
 from solvemeter.tasks.runs import Run
-
-
-class NoModel:
-    """Oracle and null make no model calls; there is nothing to price."""
-
-    def call_cost(self, input_tokens: int, cached_input_tokens: int, output_tokens: int, latency_s: float) -> float:
-        return 0.0
 
 
 class ValidationReport(BaseModel):
@@ -100,9 +93,8 @@ async def probe_hidden(pack: Pack, task: SweTask | QaTask, backend: SandboxBacke
 
 
 async def _run(pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path, concurrency: int) -> Run:
-    pricer: Pricer = NoModel()
     request = RunRequest(
-        packs=[pack], agent=agent, backend=backend, pricer=pricer, run_dir=run_dir,
+        packs=[pack], agent=agent, backend=backend, pricing=NoModel(), run_dir=run_dir,
         model=ModelRef(spec="none", endpoint_kind="none"), concurrency=concurrency, progress=False,
     )  # fmt: skip
     return await execute(request)

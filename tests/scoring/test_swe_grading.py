@@ -10,7 +10,7 @@ import pytest
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.scoring.swe import filter_submission, summary_section
 from solvemeter.suite.episode import Episode, EpisodePlan
-from solvemeter.suite.validate import NoModel
+from solvemeter.agents.base import NoModel
 from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.models import Pack
 from solvemeter.tasks.records import Budget, Outcome

@@ -1,0 +1,91 @@
+"""The conversation both agents keep: what is sent to the model, bounded, and how it is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from solvemeter.agents.base import AgentResult, EpisodeContext, EpisodeMeter
+from solvemeter.agents.client import ChatClient, Completion
+from solvemeter.tasks.records import StopReason
+from solvemeter.tasks.trajectory import Message, ToolCall
+
+MAX_PROMPT_CHARS = 24_000
+"""About 6k tokens: what a small local model's context holds with room to reply. Old turns are dropped first."""
+MAX_INVALID_IN_A_ROW = 3
+
+
+def _role(message: BaseMessage) -> str:
+    return {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant", ToolMessage: "tool"}.get(
+        type(message), "user"
+    )
+
+
+def record(messages: list[BaseMessage]) -> list[Message]:
+    return [Message(role=_role(m), content=str(m.content)) for m in messages]  # type: ignore[arg-type]
+
+
+@dataclass
+class Conversation:
+    """The full history, the window of it the model sees, and the messages not yet recorded in a step."""
+
+    head: list[BaseMessage]
+    turns: list[BaseMessage] = field(default_factory=list)
+    unrecorded: list[BaseMessage] = field(default_factory=list)
+    invalid_in_a_row: int = 0
+
+    def __post_init__(self) -> None:
+        self.unrecorded = list(self.head)
+
+    def add(self, *messages: BaseMessage) -> None:
+        self.turns.extend(messages)
+        if not isinstance(messages[0], AIMessage):
+            self.unrecorded.extend(messages)
+
+    def window(self) -> list[BaseMessage]:
+        """The system prompt and task, then as many recent turns as fit; never starts on a tool reply."""
+        budget = MAX_PROMPT_CHARS - sum(len(str(m.content)) for m in self.head)
+        kept: list[BaseMessage] = []
+        for message in reversed(self.turns):
+            budget -= len(str(message.content)) + 200 * len(getattr(message, "tool_calls", []) or [])
+            if budget < 0:
+                break
+            kept.append(message)
+        kept.reverse()
+        while kept and isinstance(kept[0], ToolMessage | HumanMessage) and len(kept) < len(self.turns):
+            kept.pop(0)
+        return [*self.head, *kept]
+
+    def take_unrecorded(self) -> list[Message]:
+        taken, self.unrecorded = record(self.unrecorded), []
+        return taken
+
+
+async def call_model(
+    client: ChatClient, conversation: Conversation, meter: EpisodeMeter, tools: list[dict] | None = None
+) -> Completion | AgentResult:
+    """One model call, unless a budget says stop first."""
+    if (reason := meter.exhausted()) is not None:
+        return AgentResult(reason)
+    return await client.complete(conversation.window(), tools)
+
+
+def invalid(conversation: Conversation, why: str) -> AgentResult | None:
+    """Count a reply with no usable action; too many in a row end the episode as agent_error."""
+    conversation.invalid_in_a_row += 1
+    if conversation.invalid_in_a_row >= MAX_INVALID_IN_A_ROW:
+        return AgentResult(StopReason.AGENT_ERROR, error=f"{MAX_INVALID_IN_A_ROW} unusable replies in a row: {why}")
+    return None
+
+
+def record_step(
+    ctx: EpisodeContext, conversation: Conversation, reply: Completion, calls: tuple[ToolCall, ...] = (), **kw: Any
+) -> None:
+    """One model call and what came of it, with the messages the model saw for the first time."""
+    ctx.meter.record_step(
+        conversation.take_unrecorded(), reply.text, input_tokens=reply.input_tokens,
+        cached_input_tokens=reply.cached_input_tokens, output_tokens=reply.output_tokens,
+        latency_s=reply.latency_s, tool_calls=calls, **kw,
+    )  # fmt: skip

@@ -1,0 +1,80 @@
+"""Model-driven runs: parse the model spec, start the local server when needed, choose the pricing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from solvemeter.agents.base import Agent, Pricing, Unpriced
+from solvemeter.agents.client import ChatClient, EndpointKind, ModelSpec
+from solvemeter.agents.pricing import PriceTable, ServerClock, TokenPricer
+from solvemeter.agents.react import ReactAgent
+from solvemeter.agents.servers import LocalServer, available_cores
+from solvemeter.agents.shell import ShellAgent
+from solvemeter.agents.weights import DEFAULT_MODEL
+from solvemeter.errors import SolvemeterError
+from solvemeter.suite.executor import RunRequest
+from solvemeter.tasks.records import ModelRef
+
+MODEL_AGENTS: dict[str, type[ShellAgent] | type[ReactAgent]] = {"shell": ShellAgent, "react": ReactAgent}
+DEFAULT_SPEC = f"local/{DEFAULT_MODEL}"
+
+
+class TokenPricing:
+    def __init__(self, table: PriceTable, spec: ModelSpec) -> None:
+        self.version: str | None = table.version
+        self.pricer = TokenPricer(table.token_price(str(spec)))
+
+    def for_episode(self, key: str) -> TokenPricer:
+        return self.pricer
+
+
+class ServerTimePricing:
+    """Self-hosted endpoints: the server's hours × price, shared among the episodes in flight."""
+
+    def __init__(self, table: PriceTable, clock: ServerClock) -> None:
+        self.version: str | None = table.version
+        self.clock = clock
+
+    def for_episode(self, key: str) -> Any:
+        return self.clock.pricer(key)
+
+
+def choose_pricing(spec: ModelSpec, *, no_cost: bool, prices: Path | None, gpus: int, gpu_type: str) -> Pricing:
+    if no_cost:
+        return Unpriced()
+    table = PriceTable.load(prices)
+    if spec.kind is EndpointKind.OPENAI or table.price_for(str(spec)) is not None:
+        return TokenPricing(table, spec)
+    hourly = table.gpu_price(gpus, gpu_type) if spec.kind is EndpointKind.VLLM else table.cpu_price(available_cores())
+    return ServerTimePricing(table, ServerClock(hourly))
+
+
+@asynccontextmanager
+async def model_run_request(
+    *, agent: str, model: str | None, base_url: str | None, no_cost: bool, prices: Path | None,
+    common: dict[str, Any], gpus: int = 1, gpu_type: str = "default",
+) -> AsyncIterator[RunRequest]:  # fmt: skip
+    if agent not in MODEL_AGENTS:
+        raise SolvemeterError(f"unknown agent '{agent}' — use oracle, null, shell or react")
+    spec = ModelSpec.parse(model or DEFAULT_SPEC)
+    pricing = choose_pricing(spec, no_cost=no_cost, prices=prices, gpus=gpus, gpu_type=gpu_type)
+    async with AsyncExitStack() as stack:
+        serving: dict[str, str] = {}
+        if spec.kind is EndpointKind.LOCAL and base_url is None:
+            server = await stack.enter_async_context(LocalServer(spec.name, parallel=common["concurrency"]))
+            base_url, serving = server.base_url, server.serving_config()
+        elif spec.kind is EndpointKind.VLLM and base_url is None:
+            raise SolvemeterError("vllm/ models need --base-url — start a server with `solvemeter serve vllm`")
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        if base_url is None:
+            raise SolvemeterError(f"{spec} needs an endpoint — pass --base-url (or set OPENAI_BASE_URL)")
+        client = ChatClient(spec, base_url, seed=common.get("seed"))
+        chosen: Agent = MODEL_AGENTS[agent](client)
+        ref = ModelRef(spec=str(spec), endpoint_kind=spec.kind.value, base_url=base_url, serving=serving)
+        yield RunRequest(agent=chosen, pricing=pricing, model=ref, priced=not no_cost, **common)
+        if isinstance(pricing, ServerTimePricing):
+            pricing.clock.stop()
