@@ -14,7 +14,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from solvemeter.agents import weights
-from solvemeter.agents.servers import LocalServer, ModelServer, VllmServer
+from solvemeter.agents.servers import LocalServer, ModelServer
+from solvemeter.agents.vllm_server import VllmServer
 from solvemeter.errors import EndpointError
 
 model_app = typer.Typer(no_args_is_help=True, help="Weights of the built-in local models: pull and list.")
@@ -112,8 +113,8 @@ async def _serve(server: ModelServer, spec: str) -> None:
         console.print(f"use: solvemeter run --model {spec} --base-url {server.base_url} …  (Ctrl-C stops it)")
         code = await server.wait()
         raise EndpointError(
-            f"{server.label} exited on its own with code {code} — fix the cause shown in its last output:\n"
-            f"{server.log_tail()}"
+            f"{server.label} exited on its own with code {code} — fix the cause shown in its output "
+            f"({server.log_path}), which ends:\n{server.log_tail()}"
         )
     finally:
         await server.stop()

@@ -1,8 +1,9 @@
-"""Model servers solvemeter starts itself: the built-in local model on the CPU, and vLLM on GPUs.
+"""Model servers solvemeter starts itself, and the built-in local model on the CPU.
 
-Both serve the OpenAI protocol on loopback from a child process in its own process group, so a crash cannot take
-the harness down and stopping removes every process the server spawned. They share one lifecycle (``ModelServer``):
-start the child, wait until ``GET /v1/models`` answers, stop with SIGTERM and then SIGKILL after a grace period.
+Every server (this local one, and vLLM in ``vllm_server``) serves the OpenAI protocol on loopback from a child
+process in its own process group, so a crash cannot take the harness down and stopping removes every process the
+server spawned. They share one lifecycle (``ModelServer``): start the child, wait until ``GET /v1/models`` answers,
+stop with SIGTERM and then SIGKILL after a grace period.
 
 ``python -m solvemeter.agents.servers local --model PATH --port P`` is the local server's child entry point.
 """
@@ -14,7 +15,6 @@ import asyncio
 import contextlib
 import importlib.metadata
 import os
-import shlex
 import signal
 import socket
 import subprocess
@@ -70,6 +70,7 @@ class ModelServer(ABC):
         """The server's answer to ``GET /v1/models`` once ready."""
         self._process: asyncio.subprocess.Process | None = None
         self._log_path: Path | None = None
+        self._keep_log = False
 
     @abstractmethod
     def command(self) -> list[str]:
@@ -98,7 +99,7 @@ class ModelServer(ABC):
         if self.running:
             return
         log_fd, log_name = tempfile.mkstemp(prefix="solvemeter-server-", suffix=".log")
-        self._log_path = Path(log_name)
+        self._log_path, self._keep_log = Path(log_name), False
         argv = self.command()
         try:
             self._process = await asyncio.create_subprocess_exec(
@@ -114,6 +115,7 @@ class ModelServer(ABC):
         try:
             await self._wait_until_ready()
         except BaseException:
+            self._keep_log = True  # the evidence of why it never served
             await self.stop(grace_s=2)
             raise
 
@@ -123,19 +125,22 @@ class ModelServer(ABC):
         async with httpx.AsyncClient(timeout=2.0) as client:
             while True:
                 if self._process.returncode is not None:
-                    raise ServerStartError(
-                        f"{self.label} exited with code {self._process.returncode} before answering on "
-                        f"{self.base_url} — fix the cause shown in its last output:\n{self.log_tail()}"
+                    raise self._start_failure(
+                        f"exited with code {self._process.returncode} before answering on {self.base_url}",
+                        "fix the cause shown in its output",
                     )
                 if await self._answers(client):
                     return
                 if time.monotonic() > deadline:
-                    raise ServerStartError(
-                        f"{self.label} did not answer on {self.base_url} within {self.ready_timeout_s:.0f}s — "
-                        f"raise the start timeout or fix the cause shown in its last output:\n{self.log_tail()}"
+                    raise self._start_failure(
+                        f"did not answer on {self.base_url} within {self.ready_timeout_s:.0f}s",
+                        "raise the start timeout or fix the cause shown in its output",
                     )
                 with contextlib.suppress(TimeoutError):  # sleeps, but wakes at once if the child dies
                     await asyncio.wait_for(self._process.wait(), timeout=0.25)
+
+    def _start_failure(self, what: str, fix: str) -> ServerStartError:
+        return ServerStartError(f"{self.label} {what} — {fix} ({self._log_path}), which ends:\n{self.log_tail()}")
 
     async def _answers(self, client: httpx.AsyncClient) -> bool:
         try:
@@ -161,7 +166,9 @@ class ModelServer(ABC):
         process = self._process
         if process is None:
             return
-        if process.returncode is None:
+        if process.returncode is not None:
+            self._keep_log = True  # it died without being asked to: its output says why
+        else:
             _signal_group(process.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), timeout=grace_s)
@@ -170,8 +177,13 @@ class ModelServer(ABC):
                 await process.wait()
         # Whatever the leader left behind in its group (vLLM workers) goes with it.
         _signal_group(process.pid, signal.SIGKILL)
-        if process.returncode in (0, -signal.SIGTERM, -signal.SIGKILL) and self._log_path:
+        if not self._keep_log and self._log_path:
             self._log_path.unlink(missing_ok=True)
+
+    @property
+    def log_path(self) -> Path | None:
+        """The child's output (stdout and stderr); removed when stopped while serving, kept when the server failed."""
+        return self._log_path
 
     def log_tail(self, lines: int = _TAIL_LINES) -> str:
         """The child's last lines of output (stdout and stderr together)."""
@@ -243,7 +255,7 @@ class LocalServer(ModelServer):
         return {
             "kind": "local",
             "engine": "xllamacpp",
-            "engine_version": _package_version("xllamacpp"),
+            "engine_version": package_version("xllamacpp"),
             "served_model_name": self.served_model_name,
             "weights": str(self.model_path),
             "weights_sha256": known.sha256 if known else "unverified (user-supplied file)",
@@ -255,112 +267,11 @@ class LocalServer(ModelServer):
         }
 
 
-def tool_call_parser_for(model: str) -> str:
-    """vLLM's tool-call parser for a model family: qwen → hermes, llama → llama3_json, mistral → mistral."""
-    name = model.lower()
-    if "llama" in name:
-        return "llama3_json"
-    if any(family in name for family in ("mistral", "mixtral", "codestral", "devstral")):
-        return "mistral"
-    return "hermes"  # Qwen's format, and the most widely imitated one
-
-
-class VllmServer(ModelServer):
-    """``vllm serve`` on this machine's GPUs, with tool calling on and the parser matching the model family."""
-
-    label = "vLLM server"
-    install_hint = "install vLLM on this GPU machine (`pip install 'solvemeter[vllm]'`) so that `vllm` is on PATH"
-
-    def __init__(
-        self,
-        model: str,
-        *,
-        served_model_name: str | None = None,
-        gpus: int = 1,
-        port: int | None = None,
-        extra_args: Sequence[str] = (),
-        executable: Sequence[str] = ("vllm",),
-        ready_timeout_s: float = 1800.0,
-    ) -> None:
-        if gpus < 1:
-            raise ValueError("gpus must be >= 1")
-        super().__init__(
-            served_model_name=served_model_name or model.rstrip("/").rsplit("/", 1)[-1],
-            port=port,
-            ready_timeout_s=ready_timeout_s,
-        )
-        self.model = model
-        self.gpus = gpus
-        self.extra_args = tuple(extra_args)
-        self.executable = tuple(executable)
-        self._version: str | None = None
-
-    @property
-    def tool_call_parser(self) -> str:
-        return _flag_value(self.extra_args, "--tool-call-parser") or tool_call_parser_for(self.model)
-
-    def command(self) -> list[str]:
-        tools = ["--enable-auto-tool-choice"] if "--enable-auto-tool-choice" not in self.extra_args else []
-        if _flag_value(self.extra_args, "--tool-call-parser") is None:
-            tools += ["--tool-call-parser", self.tool_call_parser]
-        return [
-            *self.executable, "serve", self.model,
-            "--host", HOST,
-            "--port", str(self.port),
-            "--served-model-name", self.served_model_name,
-            "--tensor-parallel-size", str(self.gpus),
-            *tools,
-            *self.extra_args,
-        ]  # fmt: skip
-
-    def engine_version(self) -> str:
-        """The installed vLLM's version, from package metadata or ``vllm --version``."""
-        if self._version is None:
-            self._version = _package_version("vllm")
-            if self._version == "unknown":
-                self._version = _version_from_cli(self.executable)
-        return self._version
-
-    def serving_config(self) -> dict[str, str]:
-        return {
-            "kind": "vllm",
-            "engine": "vllm",
-            "engine_version": self.engine_version(),
-            "model": self.model,
-            "served_model_name": self.served_model_name,
-            "tensor_parallel_size": str(self.gpus),
-            "dtype": _flag_value(self.extra_args, "--dtype") or "auto",
-            "quantization": _flag_value(self.extra_args, "--quantization", "-q") or "none (as stored)",
-            "tool_call_parser": self.tool_call_parser,
-            "extra_flags": shlex.join(self.extra_args),
-            "command": shlex.join(self.command()),
-        }
-
-
-def _flag_value(args: Sequence[str], *names: str) -> str | None:
-    for index, arg in enumerate(args):
-        for name in names:
-            if arg == name and index + 1 < len(args):
-                return args[index + 1]
-            if arg.startswith(name + "="):
-                return arg.split("=", 1)[1]
-    return None
-
-
-def _package_version(distribution: str) -> str:
+def package_version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _version_from_cli(executable: Sequence[str]) -> str:
-    try:
-        done = subprocess.run([*executable, "--version"], capture_output=True, text=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    lines = done.stdout.strip().splitlines()
-    return lines[-1].strip() if done.returncode == 0 and lines else "unknown"
 
 
 def _first_model(listing: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from solvemeter.agents import weights
-from solvemeter.agents.servers import LocalServer, ServerStartError, VllmServer, tool_call_parser_for
+from solvemeter.agents.servers import LocalServer, ServerStartError
+from solvemeter.agents.vllm_server import VllmServer, tool_call_parser_for
 from solvemeter.agents.weights import WeightsError
 
 STAND_IN_VLLM = textwrap.dedent(
@@ -117,6 +118,7 @@ async def test_vllm_lifecycle_waits_for_models_then_stops(stand_in: tuple[str, .
         config = server.serving_config()
     assert not server.running
     assert port_is_released(server.port)
+    assert server.log_path is not None and not server.log_path.exists()  # a clean stop leaves no log behind
     assert config["engine_version"] == "0.0.0-stand-in"
     assert (config["quantization"], config["dtype"], config["tensor_parallel_size"]) == ("awq", "auto", "1")
     assert config["command"].endswith("--tool-call-parser hermes --quantization awq")
@@ -132,6 +134,9 @@ async def test_a_server_that_dies_before_ready_says_why(stand_in: tuple[str, ...
     assert message.startswith("vLLM server exited with code 3 before answering on http://127.0.0.1:")
     assert "CUDA out of memory" in message and "loading weights" in message
     assert not server.running
+    assert server.log_path is not None and f"({server.log_path})" in message
+    assert "CUDA out of memory" in server.log_path.read_text()  # kept for the user to read
+    server.log_path.unlink()
 
 
 async def test_a_server_that_never_answers_times_out_and_is_stopped(stand_in: tuple[str, ...]):
@@ -143,6 +148,8 @@ async def test_a_server_that_never_answers_times_out_and_is_stopped(stand_in: tu
 
     assert time.monotonic() - started < 10
     assert not server.running
+    assert server.log_path is not None and server.log_path.exists()
+    server.log_path.unlink()
 
 
 async def test_stop_kills_a_server_that_ignores_sigterm(stand_in: tuple[str, ...]):
