@@ -33,7 +33,7 @@ class Pricing(Protocol):
 class NoModel:
     """Oracle and null make no model calls: there is nothing to price, and that is a true zero."""
 
-    version = None
+    version: str | None = None
 
     def for_episode(self, key: str) -> Pricer:
         return self
@@ -45,7 +45,7 @@ class NoModel:
 class Unpriced:
     """--no-cost: every cost is None, and reports say "unpriced" rather than $0."""
 
-    version = None
+    version: str | None = None
 
     def for_episode(self, key: str) -> Pricer:
         return self
