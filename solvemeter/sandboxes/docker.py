@@ -1,0 +1,369 @@
+"""The Docker backend: one long-lived container per sandbox, each command a ``docker exec`` inside it.
+
+A container has no network (``network_mode=none``), a memory, CPU and process cap, no capabilities, no new
+privileges, a read-only root with only /workspace (a bind mount of the episode's workspace) and a private
+tmpfs /tmp writable, and runs as the runner's uid, like bubblewrap. It idles in ``sleep infinity`` under an
+init. Each command runs under ``timeout`` and carries a per-command token in its environment; when the command
+ends (or times out, or is cancelled) every process carrying the token is killed with its process group, so a
+``sleep 100 &`` never outlives the command that started it, just as bubblewrap's pid namespace ensures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import posixpath
+import re
+import secrets
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException, NotFound
+from docker.models.containers import Container
+
+from solvemeter.errors import SandboxError
+from solvemeter.sandboxes import images
+from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.engine import (
+    LABEL_RUN,
+    docker_available,
+    engine_client,
+    owner_alive,
+    owner_labels,
+    run_exec,
+)
+from solvemeter.sandboxes.process import TRUNCATION_MARKER
+from solvemeter.tasks.models import Environment
+
+__all__ = ["DockerBackend", "DockerSandbox", "docker_available"]
+
+TOKEN_VARIABLE = "SOLVEMETER_EXEC"
+KILL_AFTER_S = 2
+WATCHDOG_GRACE_S = 3.0
+"""The host kills a command this long after its timeout if ``timeout`` inside the container has not."""
+
+# Kill every process whose environment carries the token, with its process group; no forks, so it still works
+# when the command has used up the pids limit. Loops because a dying fork loop can leave a last child.
+_REAP_FUNCTION = r"""
+reap_token() {
+  local round d p var mine found stat
+  for round in 1 2 3 4 5; do
+    found=0
+    for d in /proc/[0-9]*; do
+      p=${d#/proc/}
+      [ "$p" = "$$" ] && continue
+      mine=0
+      while IFS= read -r -d '' var; do
+        if [ "$var" = "SOLVEMETER_EXEC=$1" ]; then mine=1; break; fi
+      done < "$d/environ"
+      [ "$mine" = 1 ] || continue
+      found=1
+      read -r stat < "$d/stat" || continue
+      set -- "$1" ${stat##*) }
+      [ "$4" != 1 ] && [ "$4" != "$$" ] && kill -9 -- "-$4"
+      kill -9 "$p"
+    done 2>/dev/null
+    [ "$found" = 0 ] && return 0
+  done
+}
+"""
+WRAPPER = (
+    _REAP_FUNCTION
+    + f"""
+exec 3>&2
+{{ timeout --kill-after={KILL_AFTER_S} "$1" /bin/bash -c "$2" 2>&3 3>&-; }} 2>/dev/null  # no "Killed" notices
+rc=$?
+reap_token "${TOKEN_VARIABLE}"
+exit $rc
+"""
+)
+KILLER = _REAP_FUNCTION + 'reap_token "$1"\n'
+
+WRITABLE_ROOTS = (WORKSPACE, "/tmp")
+Entry = tuple[str, Path | bytes | None]
+"""A tar entry to land: a host path, file contents, or None for a directory."""
+
+
+def container_name(spec: SandboxSpec) -> str:
+    """``solvemeter-<run>-<label>-<random>``: unique even for the same task opened many times at once."""
+    safe = [re.sub(r"[^a-zA-Z0-9_.-]+", "-", part).strip("-.")[:48] or "x" for part in (spec.run_id, spec.label)]
+    return f"solvemeter-{safe[0]}-{safe[1]}-{secrets.token_hex(4)}"
+
+
+def _writable_root(path: str) -> str | None:
+    for root in WRITABLE_ROOTS:
+        if path == root or path.startswith(root + "/"):
+            return root
+    return None
+
+
+def _normal(path: str) -> str:
+    if not path.startswith("/"):
+        raise SandboxError(f"{path} is relative — sandbox paths are absolute, e.g. {WORKSPACE}/file")
+    return posixpath.normpath(path)
+
+
+def _text(data: bytes, dropped: int) -> str:
+    text = data.decode(errors="replace")
+    return text + TRUNCATION_MARKER.format(dropped=dropped) if dropped else text
+
+
+class DockerSandbox:
+    def __init__(self, spec: SandboxSpec, container: Container, api: docker.APIClient) -> None:
+        self.spec = spec
+        self.container = container
+        self.name = str(container.name)
+        self._api = api
+        self._closed = False
+        self._owner = (os.getuid(), os.getgid())
+
+    async def exec(
+        self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
+    ) -> ExecResult:
+        self._check_open()
+        token = secrets.token_hex(12)
+        started = time.monotonic()
+        out = await run_exec(
+            self._api, self.name, ["/bin/bash", "-c", WRAPPER, "solvemeter", f"{timeout:.3f}", command],
+            env={**(env or {}), TOKEN_VARIABLE: token}, workdir=cwd, limit=MAX_OUTPUT_BYTES,
+            deadline=timeout + KILL_AFTER_S + WATCHDOG_GRACE_S, on_deadline=lambda: self._kill(token),
+        )  # fmt: skip
+        # 124: timeout's TERM ended it; 137: its KILL, which ended timeout too.
+        timed_out = out.deadline_hit or (out.exit_code in (124, 137) and time.monotonic() - started >= timeout)
+        return ExecResult(
+            exit_code=124 if timed_out else out.exit_code,
+            stdout=_text(out.stdout, out.dropped[0]),
+            stderr=_text(out.stderr, out.dropped[1]),
+            timed_out=timed_out,
+            duration_s=time.monotonic() - started,
+        )
+
+    async def _kill(self, token: str) -> None:
+        with contextlib.suppress(DockerException):
+            await run_exec(self._api, self.name, ["/bin/bash", "-c", KILLER, "solvemeter-kill", token], deadline=30)
+
+    async def _shell(self, script: str, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
+        """A helper command of ours (not the agent's): unbounded output, no token, cwd /."""
+        out = await run_exec(self._api, self.name, ["/bin/bash", "-c", script, "solvemeter", *args],
+                             workdir="/", stdin=stdin, deadline=300, on_deadline=None)  # fmt: skip
+        return out.exit_code, out.stdout, out.stderr
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SandboxError("the sandbox is closed — open a new one")
+
+    def _tar(self, entries: list[Entry]) -> bytes:
+        """A tar owned by the runner's uid, so the sandbox (which runs as that uid) can change what lands."""
+        buffer = io.BytesIO()
+
+        def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
+            info.uid, info.gid, info.uname, info.gname = *self._owner, "", ""
+            return info
+
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for name, source in entries:
+                if isinstance(source, Path):
+                    tar.add(source, arcname=name, filter=own)
+                    continue
+                info = own(tarfile.TarInfo(name))
+                info.mtime = int(time.time())
+                if source is None:
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                else:
+                    info.size, info.mode = len(source), 0o644
+                    tar.addfile(info, io.BytesIO(source))
+        return buffer.getvalue()
+
+    def _missing_parents(self, relative: str) -> list[Entry]:
+        """Directory entries for the parents of a /workspace path that do not exist yet (created runner-owned)."""
+        parents = [p for p in Path(relative).parents if str(p) != "."]
+        return [(str(p), None) for p in reversed(parents) if not (self.spec.workspace / p).exists()]
+
+    async def _put(self, dest: str, entries: list[Entry]) -> None:
+        """Land ``entries`` (names relative to ``dest``'s parent for /tmp, to /workspace otherwise)."""
+        if _writable_root(dest) == "/tmp":  # the archive API cannot see a tmpfs: unpack with tar inside
+            script = 'mkdir -p -- "$1" && tar -x --no-same-owner -f - -C "$1"'
+            code, _, err = await self._shell(script, posixpath.dirname(dest), stdin=self._tar(entries))
+            if code != 0:
+                raise SandboxError(f"could not write {dest}: {err.decode(errors='replace').strip()}")
+            return
+        try:
+            await asyncio.to_thread(self._api.put_archive, self.name, WORKSPACE, self._tar(entries))
+        except APIError as exc:
+            raise SandboxError(f"could not write {dest}: {exc.explanation or exc}") from exc
+
+    async def _get(self, path: str) -> bytes:
+        """A tar of ``path`` whose top entry is its basename."""
+        if _writable_root(path) == "/tmp":
+            script = 'tar -c -f - -C "$(dirname -- "$1")" -- "$(basename -- "$1")"'
+            code, out, _ = await self._shell(script, path)
+            if code != 0:
+                raise FileNotFoundError(path)
+            return out
+        try:
+            stream, _ = await asyncio.to_thread(self._api.get_archive, self.name, path)
+            return await asyncio.to_thread(b"".join, stream)
+        except NotFound:
+            raise FileNotFoundError(path) from None
+
+    async def read_file(self, path: str) -> bytes:
+        self._check_open()
+        path = _normal(path)
+        with tarfile.open(fileobj=io.BytesIO(await self._get(path))) as tar:
+            member = tar.next()
+            if member is not None and member.issym():  # the archive API hands back the link itself
+                target = posixpath.join(posixpath.dirname(path), member.linkname)
+                return await self.read_file(target) if target != path else b""
+            reader = tar.extractfile(member) if member is not None and member.isfile() else None
+            if reader is None:
+                raise FileNotFoundError(path)
+            return reader.read()
+
+    async def write_file(self, path: str, data: bytes) -> None:
+        self._check_open()
+        path = _normal(path)
+        root = _writable_root(path)
+        if root is None or path == root:
+            raise SandboxError(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
+        if root == "/tmp":
+            await self._put(path, [(posixpath.basename(path), data)])
+            return
+        relative = posixpath.relpath(path, WORKSPACE)
+        await self._put(path, [*self._missing_parents(relative), (relative, data)])
+
+    async def copy_in(self, src: Path, dest: str) -> None:
+        self._check_open()
+        dest = _normal(dest)
+        root = _writable_root(dest)
+        if root is None:
+            raise SandboxError(f"{dest} is read-only — copy into /workspace or /tmp")
+        if not src.exists():
+            raise FileNotFoundError(src)
+        if src.is_file() and await self._is_dir(dest):
+            dest = posixpath.join(dest, src.name)  # like cp: a file copied onto a directory lands inside it
+        if root == "/tmp":
+            await self._put(dest, [(posixpath.basename(dest), src)])
+            return
+        relative = posixpath.relpath(dest, WORKSPACE)
+        await self._put(dest, [*self._missing_parents(relative), (relative, src)])
+
+    async def _is_dir(self, path: str) -> bool:
+        if _writable_root(path) == WORKSPACE:
+            return (self.spec.workspace / posixpath.relpath(path, WORKSPACE)).is_dir()
+        code, _, _ = await self._shell('test -d "$1"', path)
+        return code == 0
+
+    async def copy_out(self, src: str, dest: Path) -> None:
+        self._check_open()
+        src = _normal(src)
+        archive = await self._get(src)
+        with tempfile.TemporaryDirectory(prefix="solvemeter-copy-") as scratch:
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(scratch, filter="tar")
+            landed = Path(scratch) / posixpath.basename(src.rstrip("/") or "/")
+            if landed.is_dir() and not landed.is_symlink():
+                shutil.copytree(landed, dest, symlinks=True, dirs_exist_ok=True)
+            elif landed.exists() or landed.is_symlink():
+                shutil.copy2(landed, dest, follow_symlinks=False)
+            else:
+                raise FileNotFoundError(src)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.to_thread(self.container.remove, force=True)
+        except NotFound:
+            pass
+        except APIError as exc:
+            if exc.status_code != 409:  # 409: removal already in progress
+                raise SandboxError(f"could not remove container {self.name}: {exc.explanation}") from exc
+
+
+class DockerBackend:
+    name = "docker"
+
+    def __init__(self, client: docker.DockerClient | None = None) -> None:
+        self._client = client
+        self._base_id: str | None = None
+        self.images: dict[str, str] = {}
+        """Environment hash -> environment image id, for every environment prepared by this backend."""
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            self._client = engine_client()
+        return self._client
+
+    async def prepare(self, environment: Environment) -> str:
+        if self._base_id is None:
+            client = await asyncio.to_thread(lambda: self.client)
+            self._base_id = await images.ensure_base_image(client)
+        digest = images.environment_tag(environment, self._base_id)
+        if digest not in self.images:
+            self.images[digest] = await images.ensure_env_image(self.client, environment, self._base_id)
+        return digest
+
+    async def open(self, spec: SandboxSpec) -> Sandbox:
+        digest = await self.prepare(spec.environment)
+        if not spec.workspace.is_dir():
+            raise SandboxError(f"workspace {spec.workspace} does not exist — the episode must create it first")
+        container = await asyncio.to_thread(self._create, spec, self.images[digest])
+        try:
+            await asyncio.to_thread(container.start)
+        except BaseException as exc:
+            with contextlib.suppress(DockerException):
+                await asyncio.shield(asyncio.to_thread(container.remove, force=True))
+            if isinstance(exc, APIError):
+                raise SandboxError(f"could not start a container: {exc.explanation} — check `docker info`") from exc
+            raise
+        return DockerSandbox(spec, container, self.client.api)
+
+    def _create(self, spec: SandboxSpec, image: str) -> Container:
+        limits = spec.limits
+        memory = limits.memory_mb * 2**20
+        workspace = spec.workspace.resolve()
+        tmpfs = {"/tmp": f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,mode=1777"}
+        for hidden in spec.hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
+            hidden = hidden.resolve()
+            if hidden.is_dir() and workspace in hidden.parents:
+                tmpfs[f"{WORKSPACE}/{hidden.relative_to(workspace)}"] = "ro,size=4k"
+        try:
+            return self.client.containers.create(
+                image, ["sleep", "infinity"], name=container_name(spec), init=True, hostname="sandbox",
+                user=f"{os.getuid()}:{os.getgid()}", working_dir=WORKSPACE, environment=images.RUNTIME_ENV,
+                network_mode="none", mem_limit=memory, memswap_limit=memory, nano_cpus=int(limits.cpus * 1e9),
+                pids_limit=limits.pids, cap_drop=["ALL"], security_opt=["no-new-privileges"], read_only=True,
+                tmpfs=tmpfs, volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
+                labels=owner_labels(spec.run_id, spec.label),
+            )  # fmt: skip
+        except APIError as exc:
+            raise SandboxError(f"could not create a container: {exc.explanation} — check `docker info`") from exc
+
+    def image_digest(self) -> str | None:
+        if self._base_id is None and self._client is not None:
+            self._base_id = images.find_base_image(self._client)
+        return self._base_id
+
+    async def reap(self, run_id: str | None = None) -> int:
+        """Remove containers of ``run_id``, or (when None) every container whose owning process is dead."""
+        label = LABEL_RUN if run_id is None else f"{LABEL_RUN}={run_id}"
+        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": label})
+        removed = 0
+        for container in found:
+            if run_id is None and owner_alive(container.labels):
+                continue
+            try:
+                await asyncio.to_thread(container.remove, force=True)
+            except APIError:  # gone already, or being removed by someone else
+                continue
+            removed += 1
+        return removed
