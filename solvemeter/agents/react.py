@@ -9,6 +9,7 @@ arguments are returned to the model as the tool's observation and counted.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any, TypedDict
 
@@ -129,8 +130,10 @@ class ReactAgent:
             done: list[ToolCall] = []
             replies: list[ToolMessage] = []
             for call in calls:
+                started = time.monotonic()
                 observation, code = await self._run_tool(ctx, call["name"], call["args"])
-                done.append(tool_call(call["name"], call["args"], observation, exit_code=code))
+                latency = time.monotonic() - started
+                done.append(tool_call(call["name"], call["args"], observation, exit_code=code, latency_s=latency))
                 shown = tools.for_model(observation)
                 text = f"exit code: {code}\n{shown}" if code is not None else shown
                 replies.append(ToolMessage(text, tool_call_id=call["id"]))

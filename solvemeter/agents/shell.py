@@ -9,6 +9,7 @@ and shows the model its output. A reply with no action is answered with a remind
 
 from __future__ import annotations
 
+import time
 from typing import Any, TypedDict
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -68,9 +69,11 @@ class ShellAgent:
         async def act(state: State) -> State:
             command, completion = state["command"], state["completion"]
             assert command is not None and completion is not None
+            started = time.monotonic()
             output, code = await tools.bash(ctx.sandbox, command, self.command_timeout_s)
+            latency = time.monotonic() - started
             record_step(
-                ctx, conversation, completion, (tool_call("bash", {"command": command}, output, exit_code=code),)
+                ctx, conversation, completion, (tool_call("bash", {"command": command}, output, exit_code=code, latency_s=latency),)
             )
             conversation.add(HumanMessage(f"exit code: {code}\n{tools.for_model(output)}"))
             return {"command": None}

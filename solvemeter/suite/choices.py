@@ -17,7 +17,7 @@ from solvemeter.suite.executor import RunRequest
 from solvemeter.tasks.models import Pack
 from solvemeter.tasks.records import Budget, ModelRef
 
-MODEL_FREE_AGENTS = {"oracle": OracleAgent, "null": NullAgent}
+MODEL_FREE_AGENTS: dict[str, type[OracleAgent] | type[NullAgent]] = {"oracle": OracleAgent, "null": NullAgent}
 
 
 class SandboxChoice(StrEnum):

@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -50,7 +50,7 @@ def pack_list(as_json: JsonFlag = False) -> None:
 def pack_show(name: str, as_json: JsonFlag = False) -> None:
     """A pack's tasks, with difficulty or level and tags."""
     pack = load_pack(name)
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {"id": t.id, "difficulty": t.difficulty, "level": t.level, "tags": list(t.spec.tags),
          "problem": t.problem.strip().splitlines()[0][:80]}
         for t in pack.tasks

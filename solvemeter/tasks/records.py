@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EPISODE_SCHEMA = "solvemeter.episode/1"
-MANIFEST_SCHEMA = "solvemeter.manifest/1"
+EPISODE_SCHEMA: Literal["solvemeter.episode/1"] = "solvemeter.episode/1"
+MANIFEST_SCHEMA: Literal["solvemeter.manifest/1"] = "solvemeter.manifest/1"
 
 
 class Record(BaseModel):

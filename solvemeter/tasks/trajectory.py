@@ -12,7 +12,7 @@ from pydantic import Field
 
 from solvemeter.tasks.records import Record, StopReason
 
-TRAJECTORY_SCHEMA = "solvemeter.trajectory/1"
+TRAJECTORY_SCHEMA: Literal["solvemeter.trajectory/1"] = "solvemeter.trajectory/1"
 OBSERVATION_LIMIT = 8000
 TRUNCATION_MARKER = "\n[... {dropped} characters truncated by solvemeter ...]\n"
 

@@ -1,0 +1,86 @@
+"""Agent harness cost, against a scripted endpoint (replies from a script, not a model).
+
+1. Overhead per agent step with an endpoint that answers instantly: the agent loop, client, trajectory and
+   budget bookkeeping — everything but the sandbox command itself (reported apart). Target < 20 ms.
+2. Episodes in flight with an endpoint that takes 1 s per reply and --concurrency 16. Target >= 14 on average.
+
+    .venv/bin/python benchmarks/agent_throughput.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console
+
+from solvemeter.agents.base import NoModel
+from solvemeter.agents.client import ChatClient, ModelSpec
+from solvemeter.agents.scripted import ScriptedEndpoint
+from solvemeter.agents.shell import ShellAgent
+from solvemeter.sandboxes.bwrap import BwrapBackend
+from solvemeter.suite.executor import RunRequest, execute
+from solvemeter.tasks.loader import load_pack
+from solvemeter.tasks.records import Budget, ModelRef
+from tests.factories import make_swe_pack
+
+STEP = "```bash\ntrue\n```"
+
+
+async def run(pack_dir: Path, endpoint: ScriptedEndpoint, run_dir: Path, steps: int, concurrency: int):
+    client = ChatClient(ModelSpec.parse("openai/scripted"), endpoint.base_url)
+    request = RunRequest(
+        packs=[load_pack(pack_dir)], agent=ShellAgent(client), backend=BwrapBackend(), pricing=NoModel(),
+        run_dir=run_dir, model=ModelRef(spec="openai/scripted", endpoint_kind="scripted"),
+        budget=Budget(max_steps=steps), concurrency=concurrency, progress=False,
+    )  # fmt: skip
+    return await execute(request)
+
+
+async def step_overhead(tmp: Path) -> tuple[float, float]:
+    steps = 40
+    async with ScriptedEndpoint(lambda n, body: STEP) as endpoint:
+        run_ = await run(make_swe_pack(tmp / "one", tasks=1), endpoint, tmp / "r1", steps, 1)
+    (result,) = run_.results
+    import json
+
+    trajectory = json.loads((tmp / "r1" / result.trajectory).read_text())
+    agent_phase = trajectory["steps"][-1]["elapsed_s"]
+    sandbox = sum(c["latency_s"] for s in trajectory["steps"] for c in s["tool_calls"])
+    model = sum(s["latency_s"] for s in trajectory["steps"])
+    return (agent_phase - sandbox) / steps, sandbox / steps, model / steps  # type: ignore[return-value]
+
+
+async def in_flight(tmp: Path) -> float:
+    async with ScriptedEndpoint(lambda n, body: STEP, delay_s=1.0) as endpoint:
+        run_ = await run(make_swe_pack(tmp / "many", tasks=32), endpoint, tmp / "r2", 5, 16)
+    spans = [(datetime.fromisoformat(r.started_at), datetime.fromisoformat(r.finished_at)) for r in run_.results]
+    makespan = (max(e for _, e in spans) - min(s for s, _ in spans)).total_seconds()
+    return sum((e - s).total_seconds() for s, e in spans) / makespan
+
+
+def main() -> None:
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        harness, sandbox, model = asyncio.run(step_overhead(Path(tmp)))
+        console.print(
+            f"per step, instant endpoint: harness {harness * 1000:.1f} ms (of which model round trip "
+            f"{model * 1000:.1f} ms); sandbox command {sandbox * 1000:.1f} ms — harness is "
+            f"{harness / 0.020:.2f}× the 20 ms target"
+        )
+        started = time.perf_counter()
+        average = asyncio.run(in_flight(Path(tmp)))
+        console.print(
+            f"1 s endpoint, concurrency 16, 32 episodes × 5 steps: {average:.1f} episodes in flight on average "
+            f"({average / 14:.2f}× the 14 target; {time.perf_counter() - started:.0f} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
