@@ -105,3 +105,26 @@ class CommandAgent:
             self.results.append(result)
             ctx.meter.record_action(tool_call("bash", {"command": command}, result.output, exit_code=result.exit_code))
         return AgentResult(StopReason.SUBMITTED, answer=self.answer)
+
+
+QA_PACK_TOML = """name = "{name}"
+version = "1.0.0"
+kind = "qa"
+license = "MIT"
+description = "A qa pack written by a test."
+
+[budgets]
+max_steps = 10
+"""
+
+
+def make_qa_pack(root: Path, *, answers: list[str], name: str = "tinyqa") -> Path:
+    """One task per answer: count the lines of files/data.txt; the answer key is ``answers[i]``."""
+    write(root / "pack.toml", QA_PACK_TOML.format(name=name))
+    for i, answer in enumerate(answers, start=1):
+        task = root / "tasks" / f"question-{i:02d}"
+        write(task / "task.toml", f'level = 1\nanswer = "{answer}"\nhuman_steps = 2\n')
+        write(task / "problem.md", f"Question {i}: how many lines does files/data.txt have?\n")
+        write(task / "files" / "data.txt", "x\n" * int(answer) if answer.isdigit() else "x\n")
+        write(task / "solution.py", "print(len(open('files/data.txt').read().splitlines()))\n")
+    return root
