@@ -1,0 +1,240 @@
+"""How reporting scales: build_report on 100,000 episodes, build_leaderboard over 50 runs.
+
+    .venv/bin/python benchmarks/report_scale.py [--episodes 100000] [--runs 50]
+
+Synthesises run directories (manifest.json + results.jsonl, read back with the real loader), then times the
+pure computation and measures its peak Python memory with tracemalloc in a second, separate pass (tracing
+slows code down, so the time comes from an untraced pass). Prints a table with the ratios to the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from solvemeter.scoring.leaderboard import build_leaderboard
+from solvemeter.scoring.report import build_report
+from solvemeter.tasks.records import (
+    AgentRef,
+    Budget,
+    ModelRef,
+    Outcome,
+    PackRef,
+    RunManifest,
+    SandboxRef,
+    StopReason,
+)
+from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, load_run
+
+REPORT_SECONDS, REPORT_BYTES, LEADERBOARD_SECONDS = 5.0, 1 << 30, 5.0
+PACKS = (
+    PackRef(name="swe-mini", version="1.0.0", content_hash="sha256:" + "a" * 64, kind="swe"),
+    PackRef(name="qa-mini", version="1.0.0", content_hash="sha256:" + "b" * 64, kind="qa"),
+)
+
+
+def synthesise_run(
+    directory: Path,
+    episodes: int,
+    epochs: int = 5,
+    seed: int = 0,
+    skill: float = 0.0,
+    model: str = "openai/model-a",
+    agent: str = "react",
+    max_steps: int = 40,
+    priced: bool = True,
+    price: float = 1.0,
+) -> Path:
+    """A plausible run: two packs, ``episodes // epochs`` tasks, task difficulty shared across epochs."""
+    rng = np.random.default_rng(seed)
+    tasks = max(1, episodes // epochs)
+    difficulty = rng.normal(0.0, 1.5, size=tasks)
+    task = np.arange(episodes) % tasks
+    epoch = np.arange(episodes) // tasks + 1
+    p_solve = 1 / (1 + np.exp(difficulty[task] - skill))
+    roll = rng.random(episodes)
+    solved = roll < p_solve
+    infra = rng.random(episodes) < 0.01
+    steps = np.where(solved, np.minimum(max_steps, rng.gamma(3.0, 3.0, episodes).astype(int) + 2), 0)
+    budget = ~solved & (rng.random(episodes) < 0.35)
+    steps = np.where(~solved, np.where(budget, max_steps, rng.integers(3, max_steps, episodes)), steps)
+    steps = np.where(infra, rng.integers(0, 5, episodes), steps)
+    inputs = steps * rng.integers(1500, 4000, episodes)
+    outputs = steps * rng.integers(80, 400, episodes)
+    cost = (inputs * 2.5e-6 + outputs * 1e-5) * price
+    wall = steps * rng.gamma(2.0, 2.5, episodes) + 5
+    outcome = np.where(infra, 4, np.where(solved, 0, np.where(budget, 2, np.where(roll > 0.97, 3, 1))))
+    names = [
+        o.value
+        for o in (Outcome.SOLVED, Outcome.FAILED, Outcome.BUDGET_EXHAUSTED, Outcome.AGENT_ERROR, Outcome.INFRA_ERROR)
+    ]
+    stops = [
+        StopReason.SUBMITTED,
+        StopReason.SUBMITTED,
+        StopReason.MAX_STEPS,
+        StopReason.AGENT_ERROR,
+        StopReason.INFRA_ERROR,
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(episodes):
+        pack = PACKS[int(task[i]) % 2]
+        o = int(outcome[i])
+        record: dict[str, Any] = {
+            "schema": "solvemeter.episode/1",
+            "run_id": directory.name,
+            "task_id": f"task-{task[i]:06d}",
+            "pack": pack.name,
+            "pack_version": pack.version,
+            "epoch": int(epoch[i]),
+            "agent": agent,
+            "model": model,
+            "outcome": names[o],
+            "resolved": o == 0,
+            "score": 1.0 if o == 0 else 0.0,
+            "steps": int(steps[i]),
+            "tool_calls": int(steps[i]),
+            "input_tokens": int(inputs[i]),
+            "output_tokens": int(outputs[i]),
+            "cost_usd": float(cost[i]) if priced else None,
+            "wall_s": float(wall[i]),
+            "stop_reason": stops[o].value,
+            "started_at": "2026-01-01T00:00:00Z",
+            "finished_at": "2026-01-01T00:05:00Z",
+        }
+        if pack.kind == "qa":
+            record["level"] = 1 + int(task[i]) % 3
+        elif int(task[i]) % 4 == 0:
+            record["human_steps"] = 6 + int(task[i]) % 9
+        lines.append(json.dumps(record))
+    (directory / RESULTS_FILE).write_text("\n".join(lines) + "\n")
+    manifest = RunManifest(
+        run_id=directory.name,
+        suite_version="0.1.0",
+        packs=PACKS,
+        model=ModelRef(spec=model, endpoint_kind="openai"),
+        agent=AgentRef(name=agent, config_hash="sha256:" + "c" * 64),
+        budget=Budget(max_steps=max_steps),
+        price_table_version="2026-01" if priced else None,
+        priced=priced,
+        sandbox=SandboxRef(backend="bwrap"),
+        epochs=epochs,
+        seed=seed,
+        limit=None,
+        task_ids=(),
+        host="bench",
+        started_at="2026-01-01T00:00:00Z",
+    )
+    (directory / MANIFEST_FILE).write_text(manifest.model_dump_json(by_alias=True, indent=2))
+    return directory
+
+
+def timed(action: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
+    """Best wall and CPU seconds of a few runs: the best is the least disturbed by other work on the machine."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
+
+
+def traced_peak(action: Callable[[], object]) -> int:
+    tracemalloc.start()
+    action()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--episodes", type=int, default=100_000)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--episodes-per-run", type=int, default=2_000)
+    parser.add_argument(
+        "--worst-case",
+        action="store_true",
+        help="one epoch: every episode its own task, so the bootstrap resamples 100,000 units",
+    )
+    args = parser.parse_args()
+    if args.worst_case:
+        args.epochs = 1
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        start = time.perf_counter()
+        big = synthesise_run(root / "big", args.episodes, epochs=args.epochs)
+        board_dirs = [
+            synthesise_run(
+                root / "board" / f"run-{i:02d}",
+                args.episodes_per_run,
+                seed=i,
+                skill=(i % 10) / 5 - 1,
+                model=f"openai/model-{i:02d}",
+            )
+            for i in range(args.runs)
+        ]
+        synthesis = time.perf_counter() - start
+        load_s, _ = timed(lambda: load_run(big), repeat=1)
+        run = load_run(big)
+        report_s, report_cpu = timed(lambda: build_report(run))
+        report_peak = traced_peak(lambda: build_report(run))
+        runs = [load_run(d) for d in board_dirs]
+        board_s, board_cpu = timed(lambda: build_leaderboard(runs))
+        board_peak = traced_peak(lambda: build_leaderboard(runs))
+    table = Table(title=f"reporting at scale (synthesis took {synthesis:.1f} s)", title_justify="left")
+    for column in ("measure", "value", "target", "value / target", "cpu time"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    tasks = args.episodes // args.epochs
+    rows = [
+        (f"load_run, {args.episodes:,} episodes (not in the target)", f"{load_s:.2f} s", "—", "—", "—"),
+        (
+            f"build_report, {args.episodes:,} episodes ({tasks:,} tasks × {args.epochs} epochs)",
+            f"{report_s:.2f} s",
+            f"{REPORT_SECONDS:.0f} s",
+            f"{report_s / REPORT_SECONDS:.2f}",
+            f"{report_cpu:.2f} s",
+        ),
+        (
+            "build_report peak traced memory",
+            f"{report_peak / 2**20:.0f} MiB",
+            "1024 MiB",
+            f"{report_peak / REPORT_BYTES:.3f}",
+            "—",
+        ),
+        (
+            f"build_leaderboard, {args.runs} runs × {args.episodes_per_run:,} episodes",
+            f"{board_s:.2f} s",
+            f"{LEADERBOARD_SECONDS:.0f} s",
+            f"{board_s / LEADERBOARD_SECONDS:.2f}",
+            f"{board_cpu:.2f} s",
+        ),
+        ("build_leaderboard peak traced memory", f"{board_peak / 2**20:.0f} MiB", "—", "—", "—"),
+        (
+            "process max RSS (everything above, runs loaded)",
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+            "—",
+            "—",
+            "—",
+        ),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

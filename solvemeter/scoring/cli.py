@@ -1,0 +1,140 @@
+"""The reporting commands: ``report``, ``compare``, ``attribute``, ``leaderboard build|validate``.
+
+The main CLI calls :func:`register`; errors a user can fix are raised as ``SolvemeterError`` for it to print.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console, RenderableType
+
+from solvemeter.errors import RunError
+from solvemeter.scoring import html, terminal
+from solvemeter.scoring.attribution import attribute
+from solvemeter.scoring.compare import compare
+from solvemeter.scoring.leaderboard import LeaderboardError, build_leaderboard, validate_leaderboard
+from solvemeter.scoring.report import build_report
+from solvemeter.tasks.runs import MANIFEST_FILE, Run, load_run
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
+HtmlOption = Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Compare runs even if their pack contents differ.")]
+
+
+def run_directories(paths: list[Path]) -> list[Path]:
+    """Each path that is a run directory, or the run directories directly inside one that is not."""
+    found: list[Path] = []
+    for path in paths:
+        if (path / MANIFEST_FILE).is_file():
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir() if (p / MANIFEST_FILE).is_file()) if path.is_dir() else []
+        if not inside:
+            raise RunError(
+                f"{path} is neither a run directory nor a directory of runs (no {MANIFEST_FILE}) — "
+                "pass directories that `solvemeter run` wrote"
+            )
+        found += inside
+    return found
+
+
+def load_runs(paths: list[Path]) -> list[Run]:
+    return [load_run(path) for path in run_directories(paths)]
+
+
+def emit(value: BaseModel, renderables: list[RenderableType], as_json: bool) -> None:
+    if as_json:
+        typer.echo(value.model_dump_json(indent=2, by_alias=True))
+        return
+    console = Console()
+    for renderable in renderables:
+        console.print(renderable)
+
+
+def wrote(path: Path) -> None:
+    typer.echo(f"wrote {path}", err=True)
+
+
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    as_json: JsonOption = False,
+    html_file: HtmlOption = None,
+) -> None:
+    """Success with intervals, step depth, cost per solved task and budget curves for one run."""
+    report = build_report(load_run(run_dir))
+    emit(report, terminal.report_renderables(report), as_json)
+    if html_file:
+        wrote(html.write_page(html_file, html.report_page(report)))
+
+
+def compare_command(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more run directories (or a directory of runs).")],
+    as_json: JsonOption = False,
+    force: ForceOption = False,
+    html_file: HtmlOption = None,
+) -> None:
+    """Paired comparison on shared tasks: exact McNemar, paired bootstrap, Holm across pairs."""
+    comparison = compare(load_runs(run_dirs), force=force)
+    emit(comparison, terminal.comparison_renderables(comparison), as_json)
+    if html_file:
+        wrote(html.write_page(html_file, html.comparison_page(comparison)))
+
+
+def attribute_command(
+    grid_dir: Annotated[Path, typer.Argument(help="A directory holding one run directory per grid cell.")],
+    as_json: JsonOption = False,
+    force: ForceOption = False,
+) -> None:
+    """Main effects and interactions of model, agent and max steps over a grid of runs."""
+    attribution = attribute(load_runs([grid_dir]), force=force)
+    emit(attribution, terminal.attribution_renderables(attribution), as_json)
+
+
+leaderboard_app = typer.Typer(help="Build and check leaderboard JSON (solvemeter.leaderboard/1).", no_args_is_help=True)
+
+
+@leaderboard_app.command("build")
+def leaderboard_build(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run directories (or directories of runs).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the leaderboard JSON.")],
+    html_file: HtmlOption = None,
+) -> None:
+    """One entry per run, with intervals, digests of its records and the cost–success frontier."""
+    board = build_leaderboard(load_runs(run_dirs))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(board.model_dump_json(indent=2, by_alias=True) + "\n")
+    emit(board, terminal.leaderboard_renderables(board), as_json=False)
+    wrote(out)
+    if html_file:
+        wrote(html.write_page(html_file, html.leaderboard_page(board)))
+
+
+@leaderboard_app.command("validate")
+def leaderboard_validate(
+    file: Annotated[Path, typer.Argument(help="A leaderboard JSON file.")],
+    run_dirs: Annotated[list[Path] | None, typer.Argument(help="Run directories to check entries against.")] = None,
+    runs: Annotated[bool, typer.Option("--runs", help="The directories after FILE are runs to check against.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the schema and Pareto marks, and each entry against its run directory: `validate FILE --runs DIR...`."""
+    if run_dirs and not runs:
+        raise typer.BadParameter("put --runs before the run directories: validate FILE --runs RUN_DIR...")
+    check = validate_leaderboard(file, load_runs(run_dirs or []))
+    emit(check, terminal.check_renderables(check), as_json)
+    if not check.ok:
+        raise LeaderboardError(
+            f"{file} failed {len(check.problems)} check(s), first: {check.problems[0]} — "
+            "rebuild the leaderboard from the runs as they are"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the reporting commands to the main ``solvemeter`` app."""
+    app.command("report")(report_command)
+    app.command("compare")(compare_command)
+    app.command("attribute")(attribute_command)
+    app.add_typer(leaderboard_app, name="leaderboard")

@@ -1,0 +1,182 @@
+"""Paired comparison of runs on the same tasks: exact McNemar, paired bootstrap, Holm across many pairs.
+
+Episodes pair by (pack, task, epoch). A pair counts only when both episodes are valid (an infra error in
+either run says nothing about the agents), and how many pairs were left out is reported.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Final, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+
+from solvemeter.errors import RunError
+from solvemeter.scoring.stats import (
+    RESAMPLES,
+    Interval,
+    holm,
+    mcnemar_exact,
+    paired_bootstrap_difference,
+    wilson_interval,
+)
+from solvemeter.scoring.table import EpisodeTable
+from solvemeter.tasks.runs import Run
+
+COMPARISON_SCHEMA: Final = "solvemeter.comparison/1"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
+
+
+class EpisodeKey(Model):
+    pack: str
+    task_id: str
+    epoch: int
+
+
+class PairComparison(Model):
+    """Run ``b`` against run ``a``: differences are b − a."""
+
+    a: str
+    b: str
+    paired_episodes: int
+    unpaired_episodes: int
+    """episodes in only one run, or an infra error in either"""
+    rate_a: Interval | None
+    rate_b: Interval | None
+    difference: Interval | None
+    """success rate b − a, paired bootstrap over tasks"""
+    p_value: float
+    """exact McNemar, two-sided"""
+    p_value_holm: float
+    """Holm-adjusted over every pair in this comparison"""
+    gained: tuple[EpisodeKey, ...]
+    """solved by b, not by a"""
+    lost: tuple[EpisodeKey, ...]
+    """solved by a, not by b"""
+    cost_difference_usd: Interval | None
+    """mean cost per episode b − a; None unless both runs are priced"""
+    steps_difference: Interval | None
+    """mean steps per episode b − a"""
+
+
+class Comparison(Model):
+    schema_: Literal["solvemeter.comparison/1"] = Field(default=COMPARISON_SCHEMA, alias="schema")
+    runs: tuple[str, ...]
+    forced: bool
+    pack_differences: tuple[str, ...] = ()
+    """how the runs' pack contents differ; non-empty only when compared with force"""
+    pairs: tuple[PairComparison, ...]
+
+
+def pack_differences(runs: list[Run]) -> list[str]:
+    """Each way the runs disagree on the version or content hash of a pack they share, as a clause."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    found = []
+    for run in runs:
+        for ref in run.manifest.packs:
+            first = seen.setdefault(ref.name, (run.run_id, ref.version, ref.content_hash))
+            if (first[1], first[2]) != (ref.version, ref.content_hash):
+                found.append(
+                    f"runs {first[0]} and {run.run_id} used different contents of pack {ref.name!r} "
+                    f"({first[1]} {first[2]} vs {ref.version} {ref.content_hash})"
+                )
+    return found
+
+
+def check_same_packs(runs: list[Run], force: bool = False) -> tuple[str, ...]:
+    """The pack differences between runs; unless ``force``, any difference is an error."""
+    differences = pack_differences(runs)
+    if differences and not force:
+        raise RunError(
+            f"{differences[0]} — compare runs of the same pack version, or pass --force to compare them anyway"
+        )
+    return tuple(differences)
+
+
+class _Keyed:
+    """A run's table with one int64 key per episode that means the same (pack, task, epoch) in every run."""
+
+    def __init__(self, table: EpisodeTable, task_ids: dict[tuple[str, str], int], epochs: int) -> None:
+        self.table = table
+        global_task = np.array([task_ids.setdefault(t, len(task_ids)) for t in table.tasks], dtype=np.int64)
+        self.task = global_task[table.task] if len(table) else np.zeros(0, dtype=np.int64)
+        self.key = self.task * (epochs + 1) + table.epoch
+
+
+def _keys(
+    task_names: list[tuple[str, str]], task: NDArray[np.int64], epoch: NDArray[np.int64]
+) -> tuple[EpisodeKey, ...]:
+    return tuple(
+        EpisodeKey(pack=task_names[t][0], task_id=task_names[t][1], epoch=int(e))
+        for t, e in sorted(zip(task.tolist(), epoch.tolist(), strict=True), key=lambda p: (task_names[p[0]], p[1]))
+    )
+
+
+def compare_pair(
+    a: _Keyed, b: _Keyed, labels: tuple[str, str], task_names: list[tuple[str, str]], seed: int, n_resamples: int
+) -> PairComparison:
+    _, ia, ib = np.intersect1d(a.key, b.key, assume_unique=True, return_indices=True)
+    both_valid = a.table.valid[ia] & b.table.valid[ib]
+    ia, ib = ia[both_valid], ib[both_valid]
+    ta, tb = a.table, b.table
+    solved_a, solved_b = ta.resolved[ia], tb.resolved[ib]
+    n = len(ia)
+    clusters = np.unique(a.task[ia], return_inverse=True)[1] if n else None
+    gained, lost = solved_b & ~solved_a, solved_a & ~solved_b
+    cost_a, cost_b = ta.cost[ia], tb.cost[ib]
+    priced = n > 0 and not (np.isnan(cost_a).any() or np.isnan(cost_b).any())
+
+    def difference(x: NDArray[np.float64], y: NDArray[np.float64]) -> Interval | None:
+        return paired_bootstrap_difference(x, y, clusters, n_resamples, seed) if n else None
+
+    p_value = mcnemar_exact(int(lost.sum()), int(gained.sum()))
+    return PairComparison(
+        a=labels[0],
+        b=labels[1],
+        paired_episodes=n,
+        unpaired_episodes=len(ta) + len(tb) - 2 * n,
+        rate_a=wilson_interval(int(solved_a.sum()), n) if n else None,
+        rate_b=wilson_interval(int(solved_b.sum()), n) if n else None,
+        difference=difference(solved_a.astype(np.float64), solved_b.astype(np.float64)),
+        p_value=p_value,
+        p_value_holm=p_value,
+        gained=_keys(task_names, a.task[ia][gained], ta.epoch[ia][gained]),
+        lost=_keys(task_names, a.task[ia][lost], ta.epoch[ia][lost]),
+        cost_difference_usd=difference(cost_a, cost_b) if priced else None,
+        steps_difference=difference(ta.steps[ia].astype(np.float64), tb.steps[ib].astype(np.float64)),
+    )
+
+
+def run_labels(runs: list[Run]) -> list[str]:
+    """Run ids, or the directories when two runs share an id."""
+    ids = [run.run_id for run in runs]
+    return ids if len(set(ids)) == len(ids) else [str(run.path) for run in runs]
+
+
+def compare(runs: list[Run], force: bool = False, *, seed: int = 0, n_resamples: int = RESAMPLES) -> Comparison:
+    """Compare every pair of runs on the episodes they share; with more than two runs, p-values are Holm-adjusted."""
+    if len(runs) < 2:
+        raise RunError(f"compare needs at least two runs, got {len(runs)} — pass two or more run directories")
+    differences = check_same_packs(runs, force)
+    task_ids: dict[tuple[str, str], int] = {}
+    tables = [EpisodeTable.from_results(run.results) for run in runs]
+    epochs = max([int(table.epoch.max()) for table in tables if len(table)] + [1])
+    keyed = [_Keyed(table, task_ids, epochs) for table in tables]
+    task_names = list(task_ids)
+    labels = run_labels(runs)
+    pairs = [
+        compare_pair(keyed[i], keyed[j], (labels[i], labels[j]), task_names, seed, n_resamples)
+        for i, j in combinations(range(len(runs)), 2)
+    ]
+    if all(pair.paired_episodes == 0 for pair in pairs):
+        raise RunError(
+            "the runs share no (pack, task, epoch) with a valid episode in both — compare runs of the same tasks"
+        )
+    adjusted = holm([pair.p_value for pair in pairs])
+    pairs = [pair.model_copy(update={"p_value_holm": float(p)}) for pair, p in zip(pairs, adjusted, strict=True)]
+    return Comparison(runs=tuple(labels), forced=force, pack_differences=differences, pairs=tuple(pairs))

@@ -1,0 +1,208 @@
+"""What a slice of episodes (one pack, or the whole run) amounts to: the numbers a report shows.
+
+Infra errors are counted and shown, never dropped and never counted as the agent's failures: rates, step
+depth and cost per solved task use the valid episodes only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from solvemeter.scoring.epochs import PassAtK, across_epochs
+from solvemeter.scoring.stats import RESAMPLES, Floats, Interval, bootstrap_ratio, sum_by_cluster, wilson_interval
+from solvemeter.scoring.table import OUTCOMES, EpisodeTable
+
+HISTOGRAM_BINS = 30
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class StepDepth(Part):
+    episodes: int
+    median: float | None
+    p90: float | None
+    mean: float | None
+
+
+class DepthHistogram(Part):
+    """Episode counts per step bin; bin i holds episodes with ``edges[i] <= steps < edges[i + 1]``."""
+
+    edges: tuple[int, ...]
+    solved: tuple[int, ...]
+    unsolved: tuple[int, ...]
+
+
+class HumanBaseline(Part):
+    """How the agent's depth on solved episodes compares with the steps a human needed on the same tasks."""
+
+    episodes: int
+    human_median: float
+    agent_median: float
+    ratio_median: float
+    """median over solved episodes of agent steps / human steps"""
+
+
+class StepSummary(Part):
+    solved: StepDepth
+    unsolved: StepDepth
+    histogram: DepthHistogram
+    human: HumanBaseline | None
+
+
+class TokenSummary(Part):
+    input: int
+    cached_input: int
+    output: int
+    per_episode: float | None
+
+
+class CostSummary(Part):
+    """Money. When any episode is unpriced the totals are None and reports say "unpriced" — never $0."""
+
+    priced: bool
+    unpriced_episodes: int
+    total_usd: float | None
+    """every episode, infra errors included: what the run spent"""
+    infra_usd: float | None
+    per_solved_usd: Interval | None
+    """valid episodes' cost / solved tasks, bootstrap over tasks; None when unpriced or nothing was solved"""
+
+
+class WallSummary(Part):
+    total_s: float
+    median_s: float | None
+    p90_s: float | None
+
+
+class LevelResult(Part):
+    level: int
+    episodes: int
+    solved: int
+    success: Interval
+
+
+class Summary(Part):
+    episodes: int
+    valid_episodes: int
+    infra_errors: int
+    outcomes: dict[str, int]
+    solved: int
+    success: Interval | None
+    mean_score: float | None
+    steps: StepSummary
+    tokens: TokenSummary
+    cost: CostSummary
+    wall: WallSummary
+    epochs: tuple[PassAtK, ...]
+    levels: tuple[LevelResult, ...]
+
+
+def _quantile(values: Floats, q: float) -> float | None:
+    return float(np.quantile(values, q)) if len(values) else None
+
+
+def step_depth(steps: Floats) -> StepDepth:
+    return StepDepth(
+        episodes=len(steps),
+        median=_quantile(steps, 0.5),
+        p90=_quantile(steps, 0.9),
+        mean=float(steps.mean()) if len(steps) else None,
+    )
+
+
+def depth_histogram(steps: Floats, solved: np.ndarray, bins: int = HISTOGRAM_BINS) -> DepthHistogram:
+    most = int(steps.max()) if len(steps) else 0
+    width = max(1, -(-(most + 1) // bins))
+    edges = tuple(range(0, most + width + 1, width))
+    index = (steps // width).astype(np.int64)
+    size = len(edges) - 1
+    return DepthHistogram(
+        edges=edges,
+        solved=tuple(int(v) for v in np.bincount(index[solved], minlength=size)),
+        unsolved=tuple(int(v) for v in np.bincount(index[~solved], minlength=size)),
+    )
+
+
+def human_baseline(valid: EpisodeTable) -> HumanBaseline | None:
+    known = valid.resolved & (valid.human_steps > 0)
+    if not known.any():
+        return None
+    agent, human = valid.steps[known].astype(np.float64), valid.human_steps[known].astype(np.float64)
+    return HumanBaseline(
+        episodes=int(known.sum()),
+        human_median=float(np.median(human)),
+        agent_median=float(np.median(agent)),
+        ratio_median=float(np.median(agent / human)),
+    )
+
+
+def step_summary(valid: EpisodeTable) -> StepSummary:
+    steps = valid.steps.astype(np.float64)
+    return StepSummary(
+        solved=step_depth(steps[valid.resolved]),
+        unsolved=step_depth(steps[~valid.resolved]),
+        histogram=depth_histogram(steps, valid.resolved),
+        human=human_baseline(valid),
+    )
+
+
+def cost_summary(table: EpisodeTable, seed: int, n_resamples: int) -> CostSummary:
+    unpriced = int(np.isnan(table.cost).sum())
+    if unpriced or len(table) == 0:
+        return CostSummary(
+            priced=False, unpriced_episodes=unpriced, total_usd=None, infra_usd=None, per_solved_usd=None
+        )
+    valid = table.valid
+    kept = table.where(valid)
+    task_cost, task_solved = sum_by_cluster(kept.task_codes(), kept.cost, kept.resolved.astype(np.float64))
+    return CostSummary(
+        priced=True,
+        unpriced_episodes=0,
+        total_usd=float(table.cost.sum()),
+        infra_usd=float(table.cost[~valid].sum()),
+        per_solved_usd=bootstrap_ratio(task_cost, task_solved, n_resamples, seed),
+    )
+
+
+def level_results(valid: EpisodeTable) -> tuple[LevelResult, ...]:
+    rows = []
+    for level in np.unique(valid.level[valid.level >= 0]):
+        at = valid.level == level
+        episodes, solved = int(at.sum()), int(valid.resolved[at].sum())
+        rows.append(
+            LevelResult(level=int(level), episodes=episodes, solved=solved, success=wilson_interval(solved, episodes))
+        )
+    return tuple(rows)
+
+
+def summarise(table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES) -> Summary:
+    """Every number a report shows for these episodes."""
+    valid = table.where(table.valid)
+    n_valid, solved = len(valid), int(valid.resolved.sum())
+    outcome_counts = np.bincount(table.outcome, minlength=len(OUTCOMES))
+    tokens = int(table.input_tokens.sum()), int(table.cached_input_tokens.sum()), int(table.output_tokens.sum())
+    return Summary(
+        episodes=len(table),
+        valid_episodes=n_valid,
+        infra_errors=len(table) - n_valid,
+        outcomes={outcome.value: int(count) for outcome, count in zip(OUTCOMES, outcome_counts, strict=True)},
+        solved=solved,
+        success=wilson_interval(solved, n_valid) if n_valid else None,
+        mean_score=float(valid.score.mean()) if n_valid else None,
+        steps=step_summary(valid),
+        tokens=TokenSummary(
+            input=tokens[0],
+            cached_input=tokens[1],
+            output=tokens[2],
+            per_episode=(tokens[0] + tokens[2]) / len(table) if len(table) else None,
+        ),
+        cost=cost_summary(table, seed, n_resamples),
+        wall=WallSummary(
+            total_s=float(table.wall.sum()), median_s=_quantile(valid.wall, 0.5), p90_s=_quantile(valid.wall, 0.9)
+        ),
+        epochs=across_epochs(table),
+        levels=level_results(valid),
+    )

@@ -1,0 +1,116 @@
+"""Synthetic runs for the scoring tests: real manifest.json and results.jsonl, written with the real models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from solvemeter.tasks.records import (
+    AgentRef,
+    Budget,
+    EpisodeResult,
+    ModelRef,
+    Outcome,
+    PackRef,
+    RunManifest,
+    SandboxRef,
+    StopReason,
+)
+from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, Run, load_run
+
+STOP_FOR = {
+    Outcome.SOLVED: StopReason.SUBMITTED,
+    Outcome.FAILED: StopReason.SUBMITTED,
+    Outcome.BUDGET_EXHAUSTED: StopReason.MAX_STEPS,
+    Outcome.AGENT_ERROR: StopReason.AGENT_ERROR,
+    Outcome.INFRA_ERROR: StopReason.INFRA_ERROR,
+}
+PACKS = {
+    "swe-mini": PackRef(name="swe-mini", version="1.0.0", content_hash="sha256:swe", kind="swe"),
+    "qa-mini": PackRef(name="qa-mini", version="1.0.0", content_hash="sha256:qa", kind="qa"),
+}
+
+
+def make_episode(
+    task_id: str,
+    outcome: Outcome = Outcome.SOLVED,
+    *,
+    pack: str = "swe-mini",
+    epoch: int = 1,
+    steps: int = 5,
+    cost_usd: float | None = 0.01,
+    wall_s: float = 10.0,
+    run_id: str = "run",
+    **fields: Any,
+) -> EpisodeResult:
+    solved = outcome is Outcome.SOLVED
+    values: dict[str, Any] = {
+        "run_id": run_id,
+        "task_id": task_id,
+        "pack": pack,
+        "pack_version": PACKS[pack].version,
+        "epoch": epoch,
+        "agent": "react",
+        "model": "openai/test-model",
+        "outcome": outcome,
+        "resolved": solved,
+        "score": 1.0 if solved else 0.0,
+        "steps": steps,
+        "tool_calls": steps,
+        "input_tokens": 1000 * steps,
+        "output_tokens": 100 * steps,
+        "cost_usd": cost_usd,
+        "wall_s": wall_s,
+        "stop_reason": fields.pop("stop_reason", STOP_FOR[outcome]),
+        "started_at": "2026-01-01T00:00:00Z",
+        "finished_at": "2026-01-01T00:01:00Z",
+    }
+    return EpisodeResult(**(values | fields))
+
+
+def make_manifest(
+    run_id: str = "run",
+    *,
+    packs: Iterable[PackRef] = (PACKS["swe-mini"],),
+    model: str = "openai/test-model",
+    agent: str = "react",
+    max_steps: int | None = 30,
+    epochs: int = 1,
+    priced: bool = True,
+    seed: int = 7,
+    task_ids: tuple[str, ...] = (),
+) -> RunManifest:
+    return RunManifest(
+        run_id=run_id,
+        suite_version="0.1.0",
+        packs=tuple(packs),
+        model=ModelRef(spec=model, endpoint_kind="openai"),
+        agent=AgentRef(name=agent, config_hash="sha256:agent"),
+        budget=Budget(max_steps=max_steps),
+        price_table_version="2026-01" if priced else None,
+        priced=priced,
+        sandbox=SandboxRef(backend="bwrap"),
+        epochs=epochs,
+        seed=seed,
+        limit=None,
+        task_ids=task_ids,
+        host="test-host",
+        started_at="2026-01-01T00:00:00Z",
+    )
+
+
+def write_run(directory: Path, results: Iterable[EpisodeResult], **manifest: Any) -> Run:
+    """A run directory written with the real models and read back with load_run, as every command reads it.
+
+    ``manifest`` goes to :func:`make_manifest`; the run id is the directory name and the packs default to
+    those the results use.
+    """
+    results = list(results)
+    if "packs" not in manifest:
+        manifest["packs"] = [PACKS[name] for name in sorted({r.pack for r in results})] or [PACKS["swe-mini"]]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MANIFEST_FILE).write_text(make_manifest(directory.name, **manifest).model_dump_json(by_alias=True))
+    lines = [result.model_dump_json(by_alias=True) for result in results]
+    (directory / RESULTS_FILE).write_text("".join(line + "\n" for line in lines))
+    return load_run(directory)
