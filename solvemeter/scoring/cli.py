@@ -16,7 +16,7 @@ from solvemeter.errors import RunError
 from solvemeter.scoring import html, terminal
 from solvemeter.scoring.attribution import attribute
 from solvemeter.scoring.compare import compare
-from solvemeter.scoring.leaderboard import LeaderboardError, build_leaderboard, validate_leaderboard
+from solvemeter.scoring.leaderboard import build_leaderboard, validate_leaderboard
 from solvemeter.scoring.report import build_report
 from solvemeter.tasks.runs import MANIFEST_FILE, Run, load_run
 
@@ -120,16 +120,13 @@ def leaderboard_validate(
     runs: Annotated[bool, typer.Option("--runs", help="The directories after FILE are runs to check against.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the schema and Pareto marks, and each entry against its run directory: `validate FILE --runs DIR...`."""
+    """Check the schema and Pareto marks, and each entry against its run directory. Exit 1 if a check fails."""
     if run_dirs and not runs:
         raise typer.BadParameter("put --runs before the run directories: validate FILE --runs RUN_DIR...")
     check = validate_leaderboard(file, load_runs(run_dirs or []))
     emit(check, terminal.check_renderables(check), as_json)
-    if not check.ok:
-        raise LeaderboardError(
-            f"{file} failed {len(check.problems)} check(s), first: {check.problems[0]} — "
-            "rebuild the leaderboard from the runs as they are"
-        )
+    if not check.ok:  # checked, and failed: exit 1, as `pack validate` does
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

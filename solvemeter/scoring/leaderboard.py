@@ -117,10 +117,11 @@ def manifest_sha256(run: Run) -> str:
     return hashlib.sha256((run.path / MANIFEST_FILE).read_bytes()).hexdigest()
 
 
-def build_entry(run: Run, n_resamples: int = RESAMPLES) -> LeaderboardEntry:
-    """One run's entry, unmarked; the bootstrap is seeded with the run's seed, as in its report."""
+def build_entry(run: Run) -> LeaderboardEntry:
+    """One run's entry, unmarked; the bootstrap is seeded with the run's seed, as in its report, so that
+    anyone can rebuild the same numbers from the run directory."""
     table = EpisodeTable.from_results(run.results)
-    summary = summarise(table, run.manifest.seed, n_resamples)
+    summary = summarise(table, run.manifest.seed, RESAMPLES)
     steps = table.steps[table.valid]
     return LeaderboardEntry(
         run_id=run.run_id,
@@ -169,9 +170,9 @@ def mark_pareto(entries: list[LeaderboardEntry]) -> tuple[LeaderboardEntry, ...]
     return tuple(entry.model_copy(update={"pareto": on}) for entry, on in zip(ranked, front, strict=True))
 
 
-def build_leaderboard(runs: Iterable[Run], n_resamples: int = RESAMPLES) -> Leaderboard:
+def build_leaderboard(runs: Iterable[Run]) -> Leaderboard:
     """A leaderboard with one entry per run, best success first, the cost–success frontier marked."""
-    return Leaderboard(suite_version=__version__, entries=mark_pareto([build_entry(r, n_resamples) for r in runs]))
+    return Leaderboard(suite_version=__version__, entries=mark_pareto([build_entry(run) for run in runs]))
 
 
 def load_leaderboard(path: Path) -> Leaderboard:

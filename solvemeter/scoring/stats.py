@@ -120,10 +120,13 @@ def percentile_interval(estimate: float, replicates: Floats, confidence: float =
 
 
 def ratio_of_sums(numerator: Floats, denominator: Floats) -> Floats:
-    """Σnumerator / Σdenominator per replicate; +inf where the denominator is 0 and the numerator is not."""
+    """Σnumerator / Σdenominator per replicate; +inf where the denominator is 0.
+
+    For cost per solved task that reads "no solved task at any price", which is what a resample that drew no
+    solved task says; it leaves the interval open above instead of dropping the resample.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = numerator / denominator
-    return np.where((denominator == 0) & (numerator == 0), np.nan, ratio)
+        return np.where(denominator == 0, np.inf, numerator / denominator)
 
 
 def bootstrap_ratio(

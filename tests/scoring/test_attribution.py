@@ -115,3 +115,12 @@ def test_an_unpriced_grid_attributes_success_only(tmp_path: Path) -> None:
     attribution = attribute(unpriced)
     assert {e.metric for e in attribution.main_effects} == {"success"}
     assert "cost_per_solved_usd" in attribution.omitted
+
+
+def test_a_cell_that_solved_nothing_leaves_its_cost_effects_undefined(tmp_path: Path) -> None:
+    runs = [cell_run(tmp_path, model, agent, 0 if (model, agent) == ("m1", "basic") else solved)
+            for (model, agent), solved in SOLVED.items()]  # fmt: skip
+    attribution = attribute(runs)
+    model_cost = next(e for e in attribution.main_effects if e.metric == "cost_per_solved_usd" and e.factor == "model")
+    assert model_cost.estimate is None  # no price per solved task exists for a cell with no solved task
+    assert effect(attribution, "success", "model") == pytest.approx(((20 - 0) + (30 - 15)) / 2 / TASKS)

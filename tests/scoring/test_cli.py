@@ -93,8 +93,15 @@ def test_leaderboard_build_then_validate_then_catch_tampering(tmp_path: Path) ->
     assert "4 verified" in invoke("leaderboard", "validate", board, "--runs", *runs)
     results = runs[0] / RESULTS_FILE
     results.write_text(results.read_text().replace('"steps":5', '"steps":4', 1))
-    with pytest.raises(LeaderboardError, match=r"results\.jsonl"):
-        runner.invoke(app(), ["leaderboard", "validate", str(board), "--runs", *map(str, runs)], catch_exceptions=False)
+    tampered = runner.invoke(app(), ["leaderboard", "validate", str(board), "--runs", *map(str, runs)])
+    assert tampered.exit_code == 1  # checked, and failed
+    assert "results.jsonl" in tampered.stdout
+
+
+def test_validate_of_a_file_that_is_not_a_leaderboard_is_a_user_error(tmp_path: Path) -> None:
+    (tmp_path / "board.json").write_text("{}")
+    with pytest.raises(LeaderboardError, match="rebuild it"):
+        runner.invoke(app(), ["leaderboard", "validate", str(tmp_path / "board.json")], catch_exceptions=False)
 
 
 def test_validate_wants_runs_flagged_as_runs(tmp_path: Path) -> None:
