@@ -21,6 +21,8 @@ import shutil
 import tarfile
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import docker
@@ -294,6 +296,7 @@ class DockerBackend:
     def __init__(self, client: docker.DockerClient | None = None) -> None:
         self._client = client
         self._base_id: str | None = None
+        self._builds: dict[str, asyncio.Future[str]] = {}
         self.images: dict[str, str] = {}
         """Environment hash -> environment image id, for every environment prepared by this backend."""
 
@@ -304,13 +307,25 @@ class DockerBackend:
         return self._client
 
     async def prepare(self, environment: Environment) -> str:
-        if self._base_id is None:
-            client = await asyncio.to_thread(lambda: self.client)
-            self._base_id = await images.ensure_base_image(client)
-        digest = images.environment_tag(environment, self._base_id)
+        client = await asyncio.to_thread(lambda: self.client)
+        self._base_id = await self._once("base", partial(images.ensure_base_image, client))
+        base_id = self._base_id
+        digest = images.environment_tag(environment, base_id)
         if digest not in self.images:
-            self.images[digest] = await images.ensure_env_image(self.client, environment, self._base_id)
+            self.images[digest] = await self._once(
+                digest, lambda: images.ensure_env_image(client, environment, base_id)
+            )
         return digest
+
+    async def _once(self, key: str, build: Callable[[], Awaitable[str]]) -> str:
+        """One build per image in this process, however many episodes ask at once; a failure may be retried."""
+        if key not in self._builds:
+            self._builds[key] = asyncio.ensure_future(build())
+        try:
+            return await asyncio.shield(self._builds[key])
+        except Exception:
+            self._builds.pop(key, None)
+            raise
 
     async def open(self, spec: SandboxSpec) -> Sandbox:
         digest = await self.prepare(spec.environment)

@@ -322,9 +322,9 @@ async def run_exec(
 
 
 async def _exit_code(api: docker.APIClient, exec_id: str) -> int:
-    for _ in range(100):  # the stream can end a moment before the engine records the exit
+    for attempt in range(60):  # the stream can end a moment before the engine records the exit
         info = await asyncio.to_thread(api.exec_inspect, exec_id)
         if not info.get("Running") and info.get("ExitCode") is not None:
             return int(info["ExitCode"])
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(min(0.005 * (attempt + 1), 0.1))
     return -1

@@ -139,9 +139,8 @@ async def _debootstrap(target: Path) -> None:
     raise SandboxError(f"{failure.split(' — ')[0]} — check access to a Debian mirror, or set {MIRROR_VARIABLE}")
 
 
-def host_debian_mirror() -> str | None:
+def host_debian_mirror(sources: Path = Path("/etc/apt")) -> str | None:
     """The first archive URI this host's apt sources list for the suite, read from /etc/apt at run time."""
-    sources = Path("/etc/apt")
     files = [sources / "sources.list", *sorted((sources / "sources.list.d").glob("*.list")),
              *sorted((sources / "sources.list.d").glob("*.sources"))]  # fmt: skip
     for path in files:
