@@ -93,7 +93,8 @@ def main() -> None:
     console.print(table)
     console.print(f"median overhead per episode: {overhead * 1000:.0f} ms — {overhead / 0.150:.2f}× the 150 ms target")
     console.print(
-        f"pack validate swe-mini: {validate_s:.1f} s (exit {validate.returncode}) — {validate_s / 60:.2f}× the 60 s target"
+        f"pack validate swe-mini: {validate_s:.1f} s (exit {validate.returncode}) — "
+        f"{validate_s / 60:.2f}× the 60 s target"
     )
 
 

@@ -41,7 +41,7 @@ TOOLS = [
         path="path (relative to /workspace)",
         start="first line (optional)",
         end="last line (optional)",
-    ),  # fmt: skip
+    ),
     _function("create_file", "Create or overwrite a file.", path="path", content="the whole new content"),
     _function(
         "str_replace",
@@ -49,7 +49,7 @@ TOOLS = [
         path="path",
         old="exact text",
         new="replacement",
-    ),  # fmt: skip
+    ),
     _function("submit", "Finish: the work is done.", answer="the final answer (questions only)"),
 ]
 

@@ -73,7 +73,10 @@ class ShellAgent:
             output, code = await tools.bash(ctx.sandbox, command, self.command_timeout_s)
             latency = time.monotonic() - started
             record_step(
-                ctx, conversation, completion, (tool_call("bash", {"command": command}, output, exit_code=code, latency_s=latency),)
+                ctx,
+                conversation,
+                completion,
+                (tool_call("bash", {"command": command}, output, exit_code=code, latency_s=latency),),
             )
             conversation.add(HumanMessage(f"exit code: {code}\n{tools.for_model(output)}"))
             return {"command": None}

@@ -70,9 +70,9 @@ def _v2_parent() -> Path | None:
 def _v1_parents() -> tuple[Path, Path] | None:
     memory = CGROUP_ROOT / "memory" / _own_cgroup("memory")
     pids = CGROUP_ROOT / "pids" / _own_cgroup("pids")
-    if (memory / "memory.limit_in_bytes").exists() and (pids / "cgroup.procs").exists():
-        if os.access(memory, os.W_OK) and os.access(pids, os.W_OK):
-            return memory, pids
+    present = (memory / "memory.limit_in_bytes").exists() and (pids / "cgroup.procs").exists()
+    if present and os.access(memory, os.W_OK) and os.access(pids, os.W_OK):
+        return memory, pids
     return None
 
 

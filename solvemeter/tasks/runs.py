@@ -37,7 +37,8 @@ def read_manifest(run_dir: Path) -> RunManifest:
     try:
         return RunManifest.model_validate_json(path.read_text())
     except ValidationError as exc:
-        raise RunError(f"{path} is not a valid run manifest ({exc.errors()[0]['msg']}) — was it edited by hand?")
+        reason = exc.errors()[0]["msg"]
+        raise RunError(f"{path} is not a valid run manifest ({reason}) — was it edited by hand?") from None
 
 
 def read_results(run_dir: Path) -> tuple[EpisodeResult, ...]:
@@ -55,7 +56,7 @@ def read_results(run_dir: Path) -> tuple[EpisodeResult, ...]:
         except (json.JSONDecodeError, ValidationError) as exc:
             if number == len(lines):  # the unterminated tail of an interrupted write
                 continue
-            raise RunError(f"{path}:{number} is not an episode record ({exc}) — the file was altered")
+            raise RunError(f"{path}:{number} is not an episode record ({exc}) — the file was altered") from None
         latest[result.key] = result
     return tuple(latest.values())
 

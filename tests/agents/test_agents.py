@@ -36,10 +36,10 @@ def client(endpoint: ScriptedEndpoint, **kw) -> ChatClient:
     return ChatClient(ModelSpec.parse("openai/gpt-4o-mini"), endpoint.base_url, max_backoff_s=0.05, **kw)
 
 
-async def run(pack: Pack, agent, tmp_path: Path, budget: Budget = Budget(), pricing=None):
+async def run(pack: Pack, agent, tmp_path: Path, budget: Budget | None = None, pricing=None):
     request = RunRequest(
         packs=[pack], agent=agent, backend=BwrapBackend(), pricing=pricing or NoModel(), run_dir=tmp_path / "run",
-        model=ModelRef(spec=agent.model, endpoint_kind="openai"), budget=budget, progress=False, infra_attempts=1,
+        model=ModelRef(spec=agent.model, endpoint_kind="openai"), budget=budget or Budget(), progress=False, infra_attempts=1,
     )  # fmt: skip
     stored = await execute(request)
     (result,) = stored.results
@@ -81,7 +81,7 @@ async def test_the_react_agent_uses_native_tool_calls(pack: Pack, tmp_path: Path
 async def test_invalid_tool_arguments_are_returned_as_observations(pack: Pack, tmp_path: Path) -> None:
     replies = [tool_call_message("str_replace", {"path": "calc/__init__.py"}), tool_call_message("submit", {})]
     async with ScriptedEndpoint(lambda n, body: replies[n - 1]) as endpoint:
-        result, trajectory = await run(pack, ReactAgent(client(endpoint)), tmp_path)
+        result, _ = await run(pack, ReactAgent(client(endpoint)), tmp_path)
         assert "invalid arguments for str_replace" in endpoint.requests[1]["messages"][-1]["content"]
     assert result.outcome is Outcome.FAILED
 

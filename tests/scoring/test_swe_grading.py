@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from solvemeter.agents.base import NoModel
+from solvemeter.sandboxes.base import Limits
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.scoring.swe import filter_submission, summary_section
 from solvemeter.suite.episode import Episode, EpisodePlan
-from solvemeter.agents.base import NoModel
 from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.models import Pack
 from solvemeter.tasks.records import Budget, Outcome
-from solvemeter.sandboxes.base import Limits
 from tests.factories import CommandAgent, make_swe_pack
 
 FIX = "sed -i 's/a - b/a + b/' calc/__init__.py"
@@ -27,7 +27,7 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Pack:
 
 async def episode(pack: Pack, *commands: str):
     plan = EpisodePlan(run_id="t", pack=pack, task=pack.tasks[0], epoch=1, budget=Budget(), limits=Limits(), hidden=())
-    result, trajectory = await Episode(plan, CommandAgent(*commands), BwrapBackend(), NoModel()).run()
+    result, _ = await Episode(plan, CommandAgent(*commands), BwrapBackend(), NoModel()).run()
     return result
 
 

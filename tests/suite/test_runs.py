@@ -36,7 +36,9 @@ def summary(run_dir: Path) -> dict:
 
 
 def test_a_run_writes_manifest_results_and_trajectories(pack: Path, tmp_path: Path) -> None:
-    done = solvemeter("run", "--pack", str(pack), "--agent", "oracle", "--epochs", "2", "--run-dir", str(tmp_path / "r"))
+    done = solvemeter(
+        "run", "--pack", str(pack), "--agent", "oracle", "--epochs", "2", "--run-dir", str(tmp_path / "r")
+    )
     assert done.returncode == 0, done.stderr
     run = load_run(tmp_path / "r")
     assert len(run.results) == 8 and all(r.resolved for r in run.results)
