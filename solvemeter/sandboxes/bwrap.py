@@ -72,6 +72,7 @@ class BwrapSandbox:
             "--dev", "/dev",
             "--bind", str(self.tmp), "/tmp",
             "--bind", str(self.spec.workspace.resolve()), WORKSPACE,
+            "--remount-ro", "/",  # the root tmpfs bwrap builds on: nothing may be planted outside the workspace
         ]  # fmt: skip
 
     def _argv(self, command: str, cwd: str, env: dict[str, str] | None) -> list[str]:

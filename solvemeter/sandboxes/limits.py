@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +40,22 @@ class Cgroup:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(int(pid), signal.SIGKILL)
 
-    def remove(self) -> None:
+    def remove(self, wait_s: float = 2.0) -> None:
+        """Kill what is left, then delete the cgroup once the killed processes have left it."""
         self.kill()
+        deadline = time.monotonic() + wait_s
         for d in self.dirs:
-            with contextlib.suppress(OSError):
-                d.rmdir()
+            while True:
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # busy until the kernel has reaped the killed processes
+                    if time.monotonic() > deadline:
+                        break
+                    self.kill()
+                    time.sleep(0.01)
 
 
 def _own_cgroup(controller: str) -> str:

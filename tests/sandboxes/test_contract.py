@@ -19,7 +19,7 @@ import pytest
 import solvemeter
 from solvemeter.errors import SandboxError
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, ExecResult, Limits, Sandbox, SandboxBackend, SandboxSpec
-from solvemeter.sandboxes.bwrap import BwrapBackend, BwrapSandbox
+from solvemeter.sandboxes.bwrap import BwrapSandbox
 from solvemeter.sandboxes.docker import DockerBackend, DockerSandbox
 from solvemeter.tasks.models import Environment
 
@@ -131,9 +131,6 @@ async def test_only_the_workspace_and_tmp_are_writable(sandbox: Sandbox, tmp_pat
 
 
 async def test_the_root_directory_is_read_only(sandbox: Sandbox, request: pytest.FixtureRequest) -> None:
-    if isinstance(sandbox, BwrapSandbox):
-        reason = "bwrap.py leaves its root tmpfs writable (per command, never seen by the host): add --remount-ro /"
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
     result = await sh(sandbox, "echo x > /planted")
     assert not result.ok
 
@@ -254,9 +251,6 @@ async def test_output_past_the_bound_is_drained_and_marked(sandbox: Sandbox) -> 
 async def test_close_after_a_failure_leaves_nothing_behind(
     backend: SandboxBackend, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    if isinstance(backend, BwrapBackend):
-        reason = "limits.Cgroup.remove rmdirs right after the kill, before the killed processes have left the cgroup"
-        request.node.add_marker(pytest.mark.xfail(strict=False, reason=reason))
     spec = make_spec(tmp_path)
     opened: Sandbox | None = None
     with pytest.raises(RuntimeError):
