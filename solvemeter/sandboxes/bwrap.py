@@ -175,4 +175,5 @@ class BwrapBackend:
         return None
 
     async def reap(self, run_id: str | None = None) -> int:
-        return 0  # every bwrap process dies with its parent: nothing can outlive the runner
+        """bwrap processes die with their runner; only the empty cgroups of a killed runner are left to remove."""
+        return cgroups.reap_empty()

@@ -111,6 +111,18 @@ def create_cgroup(limits: Limits) -> Cgroup | None:
     return None
 
 
+def reap_empty() -> int:
+    """Delete empty cgroups left by runners that were killed before they could (kill -9); busy ones stay."""
+    parents = [p for p in (_v2_parent(), *(_v1_parents() or ())) if p is not None]
+    removed = 0
+    for parent in parents:
+        for d in parent.glob("solvemeter-*"):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+                removed += 1
+    return removed
+
+
 def rlimit_command(limits: Limits) -> str:
     """The fallback: cap address space (generously, since it counts mappings, not residency)."""
     return f"ulimit -v {limits.memory_mb * 4 * 1024}"
