@@ -90,7 +90,7 @@ def _v1_parents() -> tuple[Path, Path] | None:
 
 def create_cgroup(limits: Limits) -> Cgroup | None:
     """A fresh cgroup carrying ``limits``, or None when this host gives us no writable hierarchy."""
-    name = f"solvemeter-{uuid.uuid4().hex[:12]}"
+    name = f"solvemeter-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     try:
         if (parent := _v2_parent()) is not None:
             d = parent / name
@@ -111,12 +111,28 @@ def create_cgroup(limits: Limits) -> Cgroup | None:
     return None
 
 
+def _owner_alive(name: str) -> bool:
+    owner = name.split("-")[1]
+    if not owner.isdigit():
+        return False
+    try:
+        os.kill(int(owner), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def reap_empty() -> int:
-    """Delete empty cgroups left by runners that were killed before they could (kill -9); busy ones stay."""
+    """Delete the cgroups of runners that died before they could (kill -9). A live runner's cgroup is empty
+    between commands, so only cgroups whose owner process is gone are touched."""
     parents = [p for p in (_v2_parent(), *(_v1_parents() or ())) if p is not None]
     removed = 0
     for parent in parents:
         for d in parent.glob("solvemeter-*"):
+            if _owner_alive(d.name):
+                continue
             with contextlib.suppress(OSError):
                 d.rmdir()
                 removed += 1
