@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.graph import END, START, StateGraph
 
 from solvemeter.agents.base import AgentResult, EpisodeContext, EpisodeMeter
 from solvemeter.agents.client import ChatClient, Completion
@@ -89,3 +91,22 @@ def record_step(
         cached_input_tokens=reply.cached_input_tokens, output_tokens=reply.output_tokens,
         latency_s=reply.latency_s, tool_calls=calls, **kw,
     )  # fmt: skip
+
+
+async def run_loop(
+    state: type,
+    model: Callable[[Any], Awaitable[Any]],
+    act: Callable[[Any], Awaitable[Any]],
+    has_action: Callable[[Mapping[str, Any]], bool],
+) -> AgentResult:
+    """START → model ⇄ act → END: the model node ends the episode by setting ``result``, or sets an action
+    for ``act`` to carry out; a reply with neither goes straight back to the model."""
+    graph = StateGraph(state)
+    graph.add_node("model", model)
+    graph.add_node("act", act)
+    graph.add_edge(START, "model")
+    graph.add_conditional_edges("model", lambda s: END if s.get("result") else "act" if has_action(s) else "model")
+    graph.add_edge("act", "model")
+    final: dict[str, Any] = await graph.compile().ainvoke({}, {"recursion_limit": 100_000})
+    result: AgentResult = final["result"]
+    return result

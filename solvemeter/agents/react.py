@@ -14,12 +14,11 @@ import uuid
 from typing import Any, TypedDict
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
-from langgraph.graph import END, START, StateGraph
 
 from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
 from solvemeter.agents.client import ChatClient, Completion
-from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step
+from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step, run_loop
 from solvemeter.tasks.records import StopReason
 from solvemeter.tasks.trajectory import ToolCall
 
@@ -141,14 +140,4 @@ class ReactAgent:
             conversation.add(*replies)
             return {"calls": None}
 
-        graph = StateGraph(State)
-        graph.add_node("model", model)
-        graph.add_node("tools", act)
-        graph.add_edge(START, "model")
-        graph.add_conditional_edges(
-            "model", lambda s: END if s.get("result") else "tools" if s.get("calls") else "model"
-        )
-        graph.add_edge("tools", "model")
-        final: dict[str, Any] = await graph.compile().ainvoke({}, {"recursion_limit": 100_000})
-        result: AgentResult = final["result"]
-        return result
+        return await run_loop(State, model, act, lambda s: bool(s.get("calls")))

@@ -10,15 +10,14 @@ and shows the model its output. A reply with no action is answered with a remind
 from __future__ import annotations
 
 import time
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-from langgraph.graph import END, START, StateGraph
 
 from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
 from solvemeter.agents.client import ChatClient, Completion
-from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step
+from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step, run_loop
 from solvemeter.tasks.models import QaTask
 from solvemeter.tasks.records import StopReason
 
@@ -81,14 +80,4 @@ class ShellAgent:
             conversation.add(HumanMessage(f"exit code: {code}\n{tools.for_model(output)}"))
             return {"command": None}
 
-        graph = StateGraph(State)
-        graph.add_node("model", model)
-        graph.add_node("act", act)
-        graph.add_edge(START, "model")
-        graph.add_conditional_edges(
-            "model", lambda s: END if s.get("result") else "act" if s.get("command") else "model"
-        )
-        graph.add_edge("act", "model")
-        final: dict[str, Any] = await graph.compile().ainvoke({}, {"recursion_limit": 100_000})
-        result: AgentResult = final["result"]
-        return result
+        return await run_loop(State, model, act, lambda s: bool(s.get("command")))
