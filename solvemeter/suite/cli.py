@@ -97,7 +97,7 @@ def default_run_dir(agent: str, packs: list[str]) -> Path:
 
 @app.command("run")
 def run(
-    pack: Annotated[list[str], typer.Option("--pack", help="Pack name or path; repeat for several.")],
+    pack: Annotated[list[str], typer.Option("--pack", help="Pack name, path or SWE-bench file; repeat for several.")],
     agent: Annotated[str, typer.Option(help="oracle | null | shell | react")] = "shell",
     model: Annotated[str | None, typer.Option(help="local/<name>, vllm/<name> or openai/<name>.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (vllm/, openai/).")] = None,
@@ -114,9 +114,13 @@ def run(
     prices: Annotated[Path | None, typer.Option(help="Your own price table (TOML).")] = None,
     retry_errors: Annotated[bool, typer.Option(help="Re-run episodes recorded as infra_error.")] = False,
     seed: int = 0,
+    repos: Annotated[
+        Path | None,
+        typer.Option(envvar="SOLVEMETER_REPOS", help="owner__name clones for SWE-bench .json/.jsonl packs."),
+    ] = None,
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
-    packs = [load_pack(p) for p in pack]
+    packs = [load_pack(p, repos=repos) for p in pack]
     target = run_dir or default_run_dir(agent, [p.name for p in packs])
     budget = Budget(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
 

@@ -19,6 +19,7 @@ from solvemeter.errors import EndpointError, SandboxError
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
 from solvemeter.scoring.qa import grade_qa
 from solvemeter.scoring.swe import grade_swe
+from solvemeter.scoring.swebench import grade_swebench
 from solvemeter.tasks.models import Pack, QaTask, SweTask
 from solvemeter.tasks.records import Budget, EpisodeResult, Outcome, QaGrade, StopReason, SweGrade
 from solvemeter.tasks.trajectory import Trajectory
@@ -131,8 +132,9 @@ class Episode:
         workspace.mkdir()
         await asyncio.to_thread(shutil.copytree, task.repo, workspace, dirs_exist_ok=True)
         sandbox = await self.backend.open(self._spec(workspace))
+        grade = grade_swe if task.swebench is None else grade_swebench
         try:
-            return await grade_swe(task, submission or "", sandbox)
+            return await grade(task, submission or "", sandbox)
         finally:
             await sandbox.close()
 

@@ -25,6 +25,7 @@ from solvemeter.tasks.models import (
     SweSpec,
     SweTask,
 )
+from solvemeter.tasks.swebench import is_instances_file, load_swebench_pack
 
 BUILTIN_PACKS = Path(__file__).parent / "packs"
 IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
@@ -47,7 +48,10 @@ def resolve_pack_path(name_or_path: str | Path) -> Path:
     raise PackError(f"no pack named '{name_or_path}' — use a built-in pack ({known}) or a directory with a pack.toml")
 
 
-def load_pack(name_or_path: str | Path, *, check_patches: bool = True) -> Pack:
+def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Path | None = None) -> Pack:
+    """A pack directory, a built-in pack's name, or a SWE-bench instances file (.json/.jsonl; ``repos`` = mirrors)."""
+    if is_instances_file(name_or_path):
+        return load_swebench_pack(Path(name_or_path), repos=repos)
     root = resolve_pack_path(name_or_path)
     manifest = _parse(root / "pack.toml", PackManifest)
     tasks_dir = root / "tasks"

@@ -68,6 +68,29 @@ class QaSpec(Strict):
     timeout_s: float = Field(default=60, gt=0)
 
 
+class SweBenchSpec(Strict):
+    """How a task loaded from a SWE-bench instance is graded; ``solvemeter.tasks.swebench`` resolves it."""
+
+    repo: str
+    """``owner/name``, as SWE-bench writes it."""
+    base_commit: str
+    version: str = ""
+    test_patch: Path
+    """Applied over the submission at grading; never in the agent's sandbox."""
+    test_files: tuple[str, ...]
+    """Every path the test patch touches: grading drops the submission's changes to them, as SWE-bench does."""
+    test_command: str
+    install_commands: tuple[str, ...] = ()
+    """Need the repository (``pip install -e .``), so they run in the grading sandbox, before the tests."""
+    log_parser: str = "parse_log_pytest"
+    """A name in ``swebench.harness.log_parsers.PARSER_REGISTRY``."""
+    eval_type: Literal["pass_and_fail", "fail_only"] = "pass_and_fail"
+    spec_source: Literal["instance", "swebench", "default"]
+    """Where the test command came from: the instance's own keys, the swebench package, or solvemeter's default."""
+    difficulty: str | None = None
+    timeout_s: float = Field(default=1800, gt=0)
+
+
 class SweTask(Strict):
     kind: Literal[PackKind.SWE] = PackKind.SWE
     id: str
@@ -80,13 +103,17 @@ class SweTask(Strict):
     solution_patch: Path
     environment: Environment | None = None
     """Set when the task needs its own environment (SWE-bench instances); otherwise the pack's."""
+    swebench: SweBenchSpec | None = None
+    """Set on tasks loaded from SWE-bench instances: they are graded by ``solvemeter.scoring.swebench``."""
 
     @property
     def test_command(self) -> str:
         return self.spec.test_command or DEFAULT_TEST_COMMAND.format(tests_dir=self.spec.tests_dir)
 
     @property
-    def difficulty(self) -> str:
+    def difficulty(self) -> str | None:
+        if self.swebench is not None:  # SWE-bench rates few instances; an unrated one must not read as "medium"
+            return self.swebench.difficulty
         return self.spec.difficulty
 
     @property

@@ -1,0 +1,114 @@
+"""SWE-bench instances written by the tests: a small git repository with a bug, a test patch, a gold patch.
+
+The package uses a src/ layout, so its tests import it only once the repository is installed (pip install -e .).
+
+Commits carry fixed dates, so the same content always has the same hashes (and the same cache entries).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REPO = "acme/calc"
+PYPROJECT = """[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "acme-calc"
+version = "0.1.0"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+"""
+BUGGY = "def add(a, b):\n    return a - b\n\n\ndef neg(a):\n    return -a\n"
+FIXED = BUGGY.replace("a - b", "a + b")
+WRONG = BUGGY.replace("a - b", "a * b")
+EXISTING_TEST = "from calc import neg\n\n\ndef test_neg():\n    assert neg(2) == -2\n"
+NEW_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_zero():\n    assert add(0, 4) == 4\n"
+F2P = ["tests/test_add.py::test_add", "tests/test_add.py::test_add_zero"]
+P2P = ["tests/test_neg.py::test_neg"]
+ENV = {**os.environ, "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z"}
+
+
+def git(repo: Path, *args: str) -> str:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(
+        ["git", "-C", str(repo), *identity, *args], check=True, capture_output=True, text=True, env=ENV
+    )
+    return done.stdout
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def make_upstream(root: Path) -> tuple[Path, str, dict[str, str]]:
+    """A repository whose history holds the bug, then the fix; returns it, the base commit and the patches."""
+    repo = root / "upstream"
+    write(repo / "pyproject.toml", PYPROJECT)
+    write(repo / "src" / "calc" / "__init__.py", BUGGY)
+    write(repo / "tests" / "test_neg.py", EXISTING_TEST)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "calc with a bug")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    patches = {
+        "patch": _diff(repo, {"src/calc/__init__.py": FIXED}),
+        "wrong": _diff(repo, {"src/calc/__init__.py": WRONG}),
+        "test_patch": _diff(repo, {"tests/test_add.py": NEW_TEST}),
+    }
+    write(repo / "src" / "calc" / "__init__.py", FIXED)
+    write(repo / "tests" / "test_add.py", NEW_TEST)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "fix add, test it")  # the mirror holds the fix: the agent must never see it
+    return repo, base, patches
+
+
+def _diff(repo: Path, changes: dict[str, str]) -> str:
+    for name, text in changes.items():
+        write(repo / name, text)
+    git(repo, "add", "-A")
+    out = git(repo, "diff", "--cached")
+    git(repo, "reset", "-q", "--hard")
+    git(repo, "clean", "-qfd")
+    return out
+
+
+def make_mirrors(root: Path, *, bare: bool = False) -> tuple[Path, str, dict[str, str]]:
+    """A mirrors directory holding acme__calc (a plain clone, or acme__calc.git when bare)."""
+    upstream, base, patches = make_upstream(root)
+    mirrors = root / "mirrors"
+    mirrors.mkdir()
+    target = mirrors / ("acme__calc.git" if bare else "acme__calc")
+    subprocess.run(["git", "clone", "-q", *(["--bare"] if bare else []), str(upstream), str(target)], check=True)
+    return mirrors, base, patches
+
+
+def instance(base: str, patches: dict[str, str], instance_id: str = "acme__calc-1", **extra: Any) -> dict[str, Any]:
+    """One instance as SWE-bench publishes it: list fields JSON-encoded as strings."""
+    return {
+        "repo": REPO,
+        "instance_id": instance_id,
+        "base_commit": base,
+        "patch": patches["patch"],
+        "test_patch": patches["test_patch"],
+        "problem_statement": "calc.add(2, 3) returns -1; it should return 5.",
+        "hints_text": "",
+        "created_at": "2024-01-01T00:00:00Z",
+        "version": "0.1",
+        "FAIL_TO_PASS": json.dumps(F2P),
+        "PASS_TO_PASS": json.dumps(P2P),
+        "environment_setup_commit": base,
+        **extra,
+    }
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
