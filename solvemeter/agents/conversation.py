@@ -101,9 +101,9 @@ async def run_loop(
 ) -> AgentResult:
     """START → model ⇄ act → END: the model node ends the episode by setting ``result``, or sets an action
     for ``act`` to carry out; a reply with neither goes straight back to the model."""
-    graph = StateGraph(state)
-    graph.add_node("model", model)
-    graph.add_node("act", act)
+    graph: StateGraph[Any, None, Any, Any] = StateGraph(state)
+    graph.add_node("model", model)  # type: ignore[call-overload]  # langgraph's overloads want a typed node
+    graph.add_node("act", act)  # type: ignore[call-overload]
     graph.add_edge(START, "model")
     graph.add_conditional_edges("model", lambda s: END if s.get("result") else "act" if has_action(s) else "model")
     graph.add_edge("act", "model")

@@ -139,20 +139,14 @@ def run(
 
 
 def _register_areas() -> None:
-    import importlib
+    from solvemeter.agents.cli import register as register_agents
+    from solvemeter.sandboxes.cli import register as register_sandboxes
+    from solvemeter.scoring.cli import register as register_scoring
+    from solvemeter.suite.grid import register as register_grid
+    from solvemeter.suite.swebench_cli import register as register_swebench
 
-    # TEMPORARY while the areas land: skip modules not written yet.
-    for module in (
-        "solvemeter.scoring.cli",
-        "solvemeter.agents.cli",
-        "solvemeter.sandboxes.cli",
-        "solvemeter.suite.grid",
-        "solvemeter.suite.swebench_cli",
-    ):
-        try:
-            importlib.import_module(module).register(app)
-        except ModuleNotFoundError:
-            pass
+    for register in (register_scoring, register_agents, register_sandboxes, register_grid, register_swebench):
+        register(app)
 
 
 def main() -> None:

@@ -73,7 +73,8 @@ def build_pack(manifest: PackManifest, root: Path, tasks: list[SweTask | QaTask]
     try:
         return Pack(manifest=manifest, root=root, tasks=tuple(tasks), content_hash=content_hash(root))
     except ValidationError as exc:
-        raise PackError(f"{root}: {exc.errors()[0]['msg'].removeprefix('Value error, ')} — task ids must be unique")
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise PackError(f"{root}: {reason} — task ids must be unique") from None
 
 
 def content_hash(root: Path) -> str:
