@@ -79,7 +79,7 @@ class ChatClient:
         base_url: str,
         *,
         temperature: float = 0.0,
-        max_output_tokens: int = 1024,
+        max_output_tokens: int = 512,
         timeout_s: float = 300.0,
         attempts: int = 5,
         max_backoff_s: float = 30.0,
