@@ -8,6 +8,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from solvemeter.agents.base import Agent, Pricing, Unpriced
 from solvemeter.agents.client import ChatClient, EndpointKind, ModelSpec
 from solvemeter.agents.pricing import PriceTable, ServerClock, TokenPricer
@@ -21,6 +23,19 @@ from solvemeter.tasks.records import ModelRef
 
 MODEL_AGENTS: dict[str, type[ShellAgent] | type[ReactAgent]] = {"shell": ShellAgent, "react": ReactAgent}
 DEFAULT_SPEC = f"local/{DEFAULT_MODEL}"
+
+
+async def describe_endpoint(base_url: str) -> dict[str, str]:
+    """What a server we did not start says about itself (vLLM reports max_model_len and the served root)."""
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            listing = (await client.get(f"{base_url.rstrip('/')}/models")).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return {"described": f"no: {type(exc).__name__}"}
+    first = (listing.get("data") or [{}])[0]
+    facts = {"served_model": first.get("id"), "owned_by": first.get("owned_by"), "root": first.get("root"),
+             "max_model_len": first.get("max_model_len")}  # fmt: skip
+    return {k: str(v) for k, v in facts.items() if v is not None}
 
 
 class TokenPricing:
@@ -72,6 +87,8 @@ async def model_run_request(
         base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         if base_url is None:
             raise SolvemeterError(f"{spec} needs an endpoint — pass --base-url (or set OPENAI_BASE_URL)")
+        if not serving and spec.kind is not EndpointKind.OPENAI:
+            serving = await describe_endpoint(base_url)
         client = ChatClient(spec, base_url, seed=common.get("seed"))
         chosen: Agent = MODEL_AGENTS[agent](client)
         ref = ModelRef(spec=str(spec), endpoint_kind=spec.kind.value, base_url=base_url, serving=serving)

@@ -163,3 +163,11 @@ def test_a_model_without_a_price_is_an_error_unless_no_cost() -> None:
         ),
         Unpriced,
     )
+
+
+async def test_a_server_we_did_not_start_is_described_in_the_manifest_from_its_own_listing() -> None:
+    from solvemeter.suite.endpoints import describe_endpoint
+
+    async with ScriptedEndpoint(lambda n, body: "unused") as endpoint:
+        assert await describe_endpoint(endpoint.base_url) == {"served_model": "scripted"}
+    assert (await describe_endpoint("http://127.0.0.1:9/v1"))["described"].startswith("no:")
