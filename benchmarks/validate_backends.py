@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
+
+from solvemeter.cache import cache_root
+from solvemeter.sandboxes.engine import PrivateEngine, docker_available
 
 
 def validate(sandbox: str, concurrency: int) -> tuple[float, dict]:
@@ -30,8 +34,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    bwrap, b = validate("bwrap", args.concurrency)
-    docker, d = validate("docker", args.concurrency)
+    engine = None
+    if not docker_available():  # the same private engine the tests use
+        engine = PrivateEngine.start(cache_root() / "dockerd")
+        os.environ["DOCKER_HOST"] = engine.host
+    try:
+        bwrap, b = validate("bwrap", args.concurrency)
+        docker, d = validate("docker", args.concurrency)
+    finally:
+        if engine is not None:
+            engine.stop()
     print(f"{'backend':<8} {'wall (s)':>9} {'oracle':>7} {'null':>5}")
     print(f"{'bwrap':<8} {bwrap:>9.1f} {b['oracle_rate']:>7.2f} {b['null_rate']:>5.2f}")
     print(f"{'docker':<8} {docker:>9.1f} {d['oracle_rate']:>7.2f} {d['null_rate']:>5.2f}")

@@ -7,6 +7,7 @@ copy of the task, so nothing the agent left behind (besides its diff or answer) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -77,6 +78,16 @@ async def _run_agent(agent: Agent, ctx: EpisodeContext) -> AgentResult:
         return AgentResult(StopReason.MAX_WALL)
 
 
+async def _discard(grading: asyncio.Task[Sandbox] | None) -> None:
+    """Close the grading sandbox if the episode ended before grading used it (close is idempotent)."""
+    if grading is None:
+        return
+    grading.cancel()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        sandbox = await grading
+        await sandbox.close()
+
+
 def _outcome(resolved: bool, stop: AgentResult) -> Outcome:
     if resolved:
         return Outcome.SOLVED
@@ -104,12 +115,15 @@ class Episode:
 
     async def run(self) -> tuple[EpisodeResult, Trajectory]:
         with tempfile.TemporaryDirectory(prefix=f"solvemeter-{self.plan.task.id}-") as scratch:
+            grading = self._open_grading_sandbox(Path(scratch) / "grade")
             try:
                 stop, submission = await self._act(Path(scratch) / "agent")
-                grade = await self._grade(Path(scratch) / "grade", stop, submission)
+                grade = await self._grade(grading, submission)
             except (SandboxError, EndpointError, OSError, subprocess.CalledProcessError) as exc:
                 stop = AgentResult(StopReason.INFRA_ERROR, error=f"{type(exc).__name__}: {exc}")
                 return self._finish(stop, None, None, Outcome.INFRA_ERROR)
+            finally:
+                await _discard(grading)
         return self._finish(stop, submission, grade, _outcome(grade.resolved, stop))
 
     async def _act(self, workspace: Path) -> tuple[AgentResult, str | None]:
@@ -125,13 +139,26 @@ class Episode:
             await sandbox.close()
         return stop, submission
 
-    async def _grade(self, workspace: Path, stop: AgentResult, submission: str | None) -> SweGrade | QaGrade:
+    def _open_grading_sandbox(self, workspace: Path) -> asyncio.Task[Sandbox] | None:
+        """swe: a clean copy of the repository in its own sandbox, opened while the agent works so that its
+        start-up (a container's, under Docker) costs the episode no wall time. The agent cannot reach it."""
         task = self.plan.task
         if isinstance(task, QaTask):
+            return None
+
+        async def open_clean_copy() -> Sandbox:
+            workspace.mkdir()
+            await asyncio.to_thread(shutil.copytree, task.repo, workspace, dirs_exist_ok=True)
+            return await self.backend.open(self._spec(workspace))
+
+        return asyncio.create_task(open_clean_copy())
+
+    async def _grade(self, grading: asyncio.Task[Sandbox] | None, submission: str | None) -> SweGrade | QaGrade:
+        task = self.plan.task
+        if isinstance(task, QaTask) or grading is None:
+            assert isinstance(task, QaTask)
             return grade_qa(submission, task.spec.answer)
-        workspace.mkdir()
-        await asyncio.to_thread(shutil.copytree, task.repo, workspace, dirs_exist_ok=True)
-        sandbox = await self.backend.open(self._spec(workspace))
+        sandbox = await grading
         grade = grade_swe if task.swebench is None else grade_swebench
         try:
             return await grade(task, submission or "", sandbox)
