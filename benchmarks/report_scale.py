@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -25,17 +26,11 @@ from rich.table import Table
 
 from solvemeter.scoring.leaderboard import build_leaderboard
 from solvemeter.scoring.report import build_report
-from solvemeter.tasks.records import (
-    AgentRef,
-    Budget,
-    ModelRef,
-    Outcome,
-    PackRef,
-    RunManifest,
-    SandboxRef,
-    StopReason,
-)
+from solvemeter.tasks.records import Outcome, PackRef, StopReason
 from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, load_run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.scoring.synthetic import make_manifest
 
 REPORT_SECONDS, REPORT_BYTES, LEADERBOARD_SECONDS = 5.0, 1 << 30, 5.0
 PACKS = (
@@ -119,23 +114,10 @@ def synthesise_run(
             record["human_steps"] = 6 + int(task[i]) % 9
         lines.append(json.dumps(record))
     (directory / RESULTS_FILE).write_text("\n".join(lines) + "\n")
-    manifest = RunManifest(
-        run_id=directory.name,
-        suite_version="0.1.0",
-        packs=PACKS,
-        model=ModelRef(spec=model, endpoint_kind="openai"),
-        agent=AgentRef(name=agent, config_hash="sha256:" + "c" * 64),
-        budget=Budget(max_steps=max_steps),
-        price_table_version="2026-01" if priced else None,
-        priced=priced,
-        sandbox=SandboxRef(backend="bwrap"),
-        epochs=epochs,
+    manifest = make_manifest(
+        directory.name, packs=PACKS, model=model, agent=agent, max_steps=max_steps, epochs=epochs, priced=priced,
         seed=seed,
-        limit=None,
-        task_ids=(),
-        host="bench",
-        started_at="2026-01-01T00:00:00Z",
-    )
+    )  # fmt: skip
     (directory / MANIFEST_FILE).write_text(manifest.model_dump_json(by_alias=True, indent=2))
     return directory
 
