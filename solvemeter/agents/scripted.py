@@ -86,3 +86,15 @@ def tool_call_message(name: str, arguments: dict[str, Any], call_id: str = "call
         "tool_calls": [{"id": call_id, "type": "function",
                         "function": {"name": name, "arguments": json.dumps(arguments)}}],
     }  # fmt: skip
+
+
+async def _serve(reply: str, delay_s: float) -> None:
+    async with ScriptedEndpoint(lambda n, body: reply, delay_s=delay_s) as endpoint:
+        print(endpoint.base_url, flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a scripted endpoint in its own process: `python -m solvemeter.agents.scripted REPLY`
+    import sys
+
+    asyncio.run(_serve(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))
