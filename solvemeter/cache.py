@@ -7,9 +7,11 @@ from pathlib import Path
 
 import platformdirs
 
+CACHE_ENV = "SOLVEMETER_CACHE"
+
 
 def cache_root() -> Path:
     """``$SOLVEMETER_CACHE``, else the user's cache directory."""
-    root = Path(os.environ.get("SOLVEMETER_CACHE") or platformdirs.user_cache_dir("solvemeter"))
+    root = Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("solvemeter")).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root

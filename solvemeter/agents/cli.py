@@ -16,6 +16,7 @@ from rich.table import Table
 from solvemeter.agents import weights
 from solvemeter.agents.servers import LocalServer, ModelServer
 from solvemeter.agents.vllm_server import VllmServer
+from solvemeter.cache import CACHE_ENV, cache_root
 from solvemeter.errors import EndpointError
 
 model_app = typer.Typer(no_args_is_help=True, help="Weights of the built-in local models: pull and list.")
@@ -60,7 +61,7 @@ def model_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON 
         name = f"{m.name} (default)" if m.default else m.name
         table.add_row(name, f"{m.size_bytes / 1e6:,.0f} MB", "yes" if m.pulled else "no", m.description)
     console.print(table)
-    console.print(f"weights cache: {weights.cache_root() / 'models'} (set ${weights.CACHE_ENV} to move it)")
+    console.print(f"weights cache: {cache_root() / 'models'} (set ${CACHE_ENV} to move it)")
 
 
 @serve_app.command("local")

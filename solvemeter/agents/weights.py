@@ -17,13 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
 
+from solvemeter.cache import cache_root
 from solvemeter.errors import SolvemeterError
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
-CACHE_ENV = "SOLVEMETER_CACHE"
 _CHUNK = 1 << 20
 
 
@@ -94,12 +93,6 @@ Downloader = Callable[[str, str, Path], Path]
 
 Progress = Callable[[int, int], None]
 """``(bytes_done, bytes_total)``, called after each part is joined."""
-
-
-def cache_root() -> Path:
-    """Where solvemeter caches large files: ``$SOLVEMETER_CACHE``, else the platform's user cache directory."""
-    override = os.environ.get(CACHE_ENV)
-    return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir("solvemeter"))
 
 
 def model_path(name: str) -> Path:

@@ -15,6 +15,7 @@ from solvemeter.agents import weights
 from solvemeter.agents.servers import LocalServer, ServerStartError
 from solvemeter.agents.vllm_server import VllmServer, tool_call_parser_for
 from solvemeter.agents.weights import WeightsError
+from solvemeter.cache import CACHE_ENV
 
 STAND_IN_VLLM = textwrap.dedent(
     """
@@ -172,7 +173,7 @@ async def test_a_missing_executable_is_a_clear_error(tmp_path: Path):
 
 
 def test_the_local_server_needs_pulled_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(weights.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
 
     with pytest.raises(WeightsError, match=r"run `solvemeter model pull qwen2\.5-coder-0\.5b`"):
         LocalServer("local/qwen2.5-coder-0.5b")

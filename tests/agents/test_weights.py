@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from solvemeter.agents import weights
 from solvemeter.agents.cli import register
 from solvemeter.agents.weights import ModelWeights, WeightsError
+from solvemeter.cache import CACHE_ENV
 
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 777, b"c" * 5]
 JOINED = b"".join(PARTS)
@@ -53,7 +54,7 @@ def fake_model(monkeypatch: pytest.MonkeyPatch, *, sha256: str | None = None, si
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(weights.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     return tmp_path / "cache"
 
 

@@ -38,7 +38,7 @@ async def test_writes_outside_the_workspace_fail(pack, tmp_path: Path) -> None:
 
 async def test_the_network_is_unreachable(pack) -> None:
     probe = (
-        "python3 -c \"import socket; s=socket.socket(); s.settimeout(3); "
+        'python3 -c "import socket; s=socket.socket(); s.settimeout(3); '
         "s.connect(('1.1.1.1', 443)); print('connected')\""
     )
     agent, _ = await attempt(pack, probe, "getent hosts example.org || echo no-dns")
