@@ -186,5 +186,6 @@ class RunManifest(Record):
         return self.model_dump(
             include={"packs", "model", "agent", "budget", "epochs", "limit", "task_ids", "priced"},
             mode="json",
-            exclude={"model": {"serving"}},
+            # the model is the spec; where it is served (a local server takes a new port each run) is not the plan
+            exclude={"model": {"serving", "base_url"}},
         )

@@ -171,3 +171,20 @@ async def test_a_server_we_did_not_start_is_described_in_the_manifest_from_its_o
     async with ScriptedEndpoint(lambda n, body: "unused") as endpoint:
         assert await describe_endpoint(endpoint.base_url) == {"served_model": "scripted"}
     assert (await describe_endpoint("http://127.0.0.1:9/v1"))["described"].startswith("no:")
+
+
+async def test_a_model_run_resumes_when_its_server_comes_back_on_another_port(pack: Pack, tmp_path: Path) -> None:
+    async def run_on_new_server():
+        async with ScriptedEndpoint(lambda n, body: [FIX, SUBMIT][(n - 1) % 2]) as endpoint:
+            agent = ShellAgent(client(endpoint))
+            request = RunRequest(
+                packs=[pack], agent=agent, backend=BwrapBackend(), pricing=NoModel(), run_dir=tmp_path / "run",
+                model=ModelRef(spec=agent.model, endpoint_kind="local", base_url=endpoint.base_url), epochs=2,
+                progress=False,
+            )
+            return await execute(request), len(endpoint.requests)
+
+    first, _ = await run_on_new_server()
+    (tmp_path / "run" / "results.jsonl").write_text((tmp_path / "run" / "results.jsonl").read_text().splitlines()[0] + "\n")
+    resumed, requests = await run_on_new_server()
+    assert len(resumed.results) == 2 and requests == 2  # only the missing episode ran again
