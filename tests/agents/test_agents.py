@@ -185,6 +185,7 @@ async def test_a_model_run_resumes_when_its_server_comes_back_on_another_port(pa
             return await execute(request), len(endpoint.requests)
 
     first, _ = await run_on_new_server()
+    assert len(first.results) == 2
     (tmp_path / "run" / "results.jsonl").write_text((tmp_path / "run" / "results.jsonl").read_text().splitlines()[0] + "\n")
     resumed, requests = await run_on_new_server()
     assert len(resumed.results) == 2 and requests == 2  # only the missing episode ran again
