@@ -11,6 +11,7 @@ import contextlib
 import shutil
 import subprocess
 import tempfile
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +165,12 @@ class Episode:
             return await grade(task, submission or "", sandbox)
         finally:
             await sandbox.close()
+
+    def crashed(self, exc: Exception) -> tuple[EpisodeResult, Trajectory]:
+        """The record of an episode that an unexpected exception ended: infra_error, with the traceback and
+        whatever steps and cost it had already spent."""
+        error = "".join(traceback.format_exception(exc))[-4000:]
+        return self._finish(AgentResult(StopReason.INFRA_ERROR, error=error), None, None, Outcome.INFRA_ERROR)
 
     def _finish(
         self, stop: AgentResult, submission: str | None, grade: SweGrade | QaGrade | None, outcome: Outcome

@@ -7,7 +7,6 @@ import hashlib
 import json
 import random
 import socket
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ from solvemeter.tasks.records import (
     PackRef,
     RunManifest,
     SandboxRef,
-    StopReason,
 )
 from solvemeter.tasks.runs import Run, load_run
 from solvemeter.tasks.trajectory import Trajectory
@@ -108,32 +106,16 @@ def build_manifest(request: RunRequest, run_id: str, plans: list[EpisodePlan], e
 async def _episode_with_retries(request: RunRequest, plan: EpisodePlan) -> tuple[EpisodeResult, Trajectory]:
     """Infra errors are retried; what still fails is recorded as infra_error, never as the agent's failure."""
     for attempt in range(1, request.infra_attempts + 1):
+        pricer = request.pricing.for_episode(f"{plan.pack.name}/{plan.task.id}/{plan.epoch}/{attempt}")
+        episode = Episode(plan, request.agent, request.backend, pricer)
         try:
-            pricer = request.pricing.for_episode(f"{plan.pack.name}/{plan.task.id}/{plan.epoch}/{attempt}")
-            result, trajectory = await Episode(plan, request.agent, request.backend, pricer).run()
+            result, trajectory = await episode.run()
         except Exception as exc:  # a bug in an agent or the harness must not take the other episodes down
-            result, trajectory = _crashed(request, plan, exc)
+            result, trajectory = episode.crashed(exc)
         result = result.model_copy(update={"attempts": attempt})
         if result.outcome is not Outcome.INFRA_ERROR:
             break
         await asyncio.sleep(min(2**attempt, 10) * random.random())
-    return result, trajectory
-
-
-def _crashed(request: RunRequest, plan: EpisodePlan, exc: Exception) -> tuple[EpisodeResult, Trajectory]:
-    error = "".join(traceback.format_exception(exc))[-4000:]
-    stamp = now()
-    result = EpisodeResult(
-        run_id=plan.run_id, task_id=plan.task.id, pack=plan.pack.name, pack_version=plan.pack.version,
-        epoch=plan.epoch, agent=request.agent.name, model=request.agent.model, outcome=Outcome.INFRA_ERROR,
-        resolved=False, score=0.0, steps=0, tool_calls=0, input_tokens=0, output_tokens=0,
-        cost_usd=0.0 if request.priced else None, wall_s=0.0, stop_reason=StopReason.INFRA_ERROR,
-        started_at=stamp, finished_at=stamp, error=error, trajectory=None,
-    )  # fmt: skip
-    trajectory = Trajectory(
-        run_id=plan.run_id, task_id=plan.task.id, pack=plan.pack.name, epoch=plan.epoch, agent=request.agent.name,
-        model=request.agent.model, steps=(), stop_reason=StopReason.INFRA_ERROR, error=error,
-    )  # fmt: skip
     return result, trajectory
 
 

@@ -87,3 +87,41 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(pack: Path
     keys = [(r["pack"], r["task_id"], r["epoch"]) for r in lines]
     assert len(keys) == len(set(keys)) == 12
     assert summary(interrupted) == summary(tmp_path / "whole")
+
+
+class CrashingAgent:
+    """An agent with a bug: it raises on every episode."""
+
+    name = "crashing"
+    model = "none"
+
+    def config(self) -> dict:
+        return {}
+
+    async def solve(self, ctx):
+        raise RuntimeError("a bug in the agent")
+
+
+async def test_an_agent_that_raises_is_recorded_as_infra_error_after_its_retries(pack: Path, tmp_path: Path) -> None:
+    from solvemeter.agents.base import NoModel
+    from solvemeter.sandboxes.bwrap import BwrapBackend
+    from solvemeter.suite.executor import RunRequest, execute
+    from solvemeter.tasks.loader import load_pack
+    from solvemeter.tasks.records import ModelRef, Outcome
+
+    request = RunRequest(
+        packs=[load_pack(pack)],
+        agent=CrashingAgent(),
+        backend=BwrapBackend(),
+        pricing=NoModel(),
+        run_dir=tmp_path / "r",
+        model=ModelRef(spec="none", endpoint_kind="none"),
+        limit=2,
+        progress=False,
+    )
+    run = await execute(request)
+    assert len(run.results) == 2
+    for result in run.results:
+        assert result.outcome is Outcome.INFRA_ERROR and result.attempts == 2
+        assert "RuntimeError: a bug in the agent" in result.error
+        assert (tmp_path / "r" / result.trajectory).exists()
