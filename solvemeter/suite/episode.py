@@ -156,9 +156,9 @@ class Episode:
 
     async def _grade(self, grading: asyncio.Task[Sandbox] | None, submission: str | None) -> SweGrade | QaGrade:
         task = self.plan.task
-        if isinstance(task, QaTask) or grading is None:
-            assert isinstance(task, QaTask)
+        if isinstance(task, QaTask):
             return grade_qa(submission, task.spec.answer)
+        assert grading is not None, "swe episodes always open a grading sandbox"
         sandbox = await grading
         grade = grade_swe if task.swebench is None else grade_swebench
         try:
