@@ -26,10 +26,11 @@ from solvemeter.agents.base import NoModel
 from solvemeter.agents.client import ChatClient, ModelSpec
 from solvemeter.agents.scripted import ScriptedEndpoint
 from solvemeter.agents.shell import ShellAgent
+from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.records import Budget, ModelRef
+from solvemeter.tasks.models import Budget
 from tests.factories import make_swe_pack
 
 STEP = "```bash\ntrue\n```"
@@ -38,10 +39,16 @@ STEP = "```bash\ntrue\n```"
 async def run(pack_dir: Path, endpoint: ScriptedEndpoint, run_dir: Path, steps: int, concurrency: int):
     client = ChatClient(ModelSpec.parse("openai/scripted"), endpoint.base_url)
     request = RunRequest(
-        packs=[load_pack(pack_dir)], agent=ShellAgent(client), backend=BwrapBackend(), pricing=NoModel(),
-        run_dir=run_dir, model=ModelRef(spec="openai/scripted", endpoint_kind="scripted"),
-        budget=Budget(max_steps=steps), concurrency=concurrency, progress=False,
-    )  # fmt: skip
+        packs=[load_pack(pack_dir)],
+        agent=ShellAgent(client),
+        backend=BwrapBackend(),
+        pricing=NoModel(),
+        run_dir=run_dir,
+        model=ModelRef(spec="openai/scripted", endpoint_kind="scripted"),
+        budget=Budget(max_steps=steps),
+        concurrency=concurrency,
+        progress=False,
+    )
     return await execute(request)
 
 

@@ -23,7 +23,7 @@ from solvemeter.sandboxes.base import ExecResult, Limits, Sandbox, SandboxSpec
 from solvemeter.suite.choices import make_backend
 from solvemeter.suite.episode import Episode, EpisodePlan
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.records import Budget
+from solvemeter.tasks.models import Budget
 
 
 class TimedSandbox:
@@ -86,8 +86,9 @@ def main() -> None:
     started = time.perf_counter()
     validate = subprocess.run(
         [sys.executable, "-m", "solvemeter", "pack", "validate", "swe-mini", "--sandbox", args.sandbox, "--json"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     validate_s = time.perf_counter() - started
     console = Console()
     console.print(table)

@@ -24,10 +24,10 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, load_run
+from solvemeter.runs.records import Outcome, PackRef, StopReason
 from solvemeter.scoring.leaderboard import build_leaderboard
 from solvemeter.scoring.report import build_report
-from solvemeter.tasks.records import Outcome, PackRef, StopReason
-from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, load_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.scoring.synthetic import make_manifest
@@ -115,9 +115,15 @@ def synthesise_run(
         lines.append(json.dumps(record))
     (directory / RESULTS_FILE).write_text("\n".join(lines) + "\n")
     manifest = make_manifest(
-        directory.name, packs=PACKS, model=model, agent=agent, max_steps=max_steps, epochs=epochs, priced=priced,
+        directory.name,
+        packs=PACKS,
+        model=model,
+        agent=agent,
+        max_steps=max_steps,
+        epochs=epochs,
+        priced=priced,
         seed=seed,
-    )  # fmt: skip
+    )
     (directory / MANIFEST_FILE).write_text(manifest.model_dump_json(by_alias=True, indent=2))
     return directory
 

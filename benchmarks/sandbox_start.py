@@ -68,8 +68,15 @@ async def main(repeats: int) -> None:
         if engine is not None:
             engine.stop()
     ratio = statistics.median(docker[0]) / statistics.median(bwrap[0])
-    table = Table("backend", "start+first command (median)", "p90", "min", "close (median)", "vs bwrap",
-                  title=f"sandbox start-up, {repeats} sandboxes each")  # fmt: skip
+    table = Table(
+        "backend",
+        "start+first command (median)",
+        "p90",
+        "min",
+        "close (median)",
+        "vs bwrap",
+        title=f"sandbox start-up, {repeats} sandboxes each",
+    )
     table.add_row(*row("bwrap", *bwrap, "1.0×"))
     table.add_row(*row("docker", *docker, f"{ratio:.1f}×"))
     console = Console()

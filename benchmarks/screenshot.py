@@ -14,10 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from solvemeter.runs.reading import load_run  # noqa: E402
 from solvemeter.scoring.html import leaderboard_page, report_page, write_page  # noqa: E402
 from solvemeter.scoring.leaderboard import build_leaderboard  # noqa: E402
 from solvemeter.scoring.report import build_report  # noqa: E402
-from solvemeter.tasks.runs import load_run  # noqa: E402
 from tests.scoring.chromium import CHROMIUM, render  # noqa: E402
 
 DOCS = ROOT / "docs"

@@ -20,10 +20,22 @@ from solvemeter.sandboxes.engine import PrivateEngine, docker_available
 def validate(sandbox: str, concurrency: int) -> tuple[float, dict]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "solvemeter", "pack", "validate", "swe-mini", "--sandbox", sandbox,
-         "--concurrency", str(concurrency), "--json"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "solvemeter",
+            "pack",
+            "validate",
+            "swe-mini",
+            "--sandbox",
+            sandbox,
+            "--concurrency",
+            str(concurrency),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"error: validate under {sandbox} failed: {done.stderr.strip()[-500:]}")

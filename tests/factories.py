@@ -98,7 +98,7 @@ class CommandAgent:
 
     async def solve(self, ctx):
         from solvemeter.agents.base import AgentResult, tool_call
-        from solvemeter.tasks.records import StopReason
+        from solvemeter.runs.records import StopReason
 
         for command in self.commands:
             result = await ctx.sandbox.exec(command, timeout=30)

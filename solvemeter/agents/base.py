@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from solvemeter.runs.records import StopReason
+from solvemeter.runs.trajectory import Message, Step, ToolCall, truncate
 from solvemeter.sandboxes.base import Sandbox
-from solvemeter.tasks.models import QaTask, SweTask
-from solvemeter.tasks.records import Budget, StopReason
-from solvemeter.tasks.trajectory import Message, Step, ToolCall, truncate
+from solvemeter.tasks.models import Budget, QaTask, SweTask
 
 ConfigValue = str | int | float | bool | None
 

@@ -90,9 +90,15 @@ class ChatClient:
         self.attempts = attempts
         self.max_backoff_s = max_backoff_s
         self.llm = ChatOpenAI(
-            model=spec.name, base_url=base_url, api_key=api_key(), temperature=temperature,  # type: ignore[arg-type]
-            max_completion_tokens=max_output_tokens, timeout=timeout_s, max_retries=0, seed=seed,
-        )  # fmt: skip
+            model=spec.name,
+            base_url=base_url,
+            api_key=api_key(),
+            temperature=temperature,  # type: ignore[arg-type]
+            max_completion_tokens=max_output_tokens,
+            timeout=timeout_s,
+            max_retries=0,
+            seed=seed,
+        )
 
     async def complete(self, messages: list[BaseMessage], tools: list[Any] | None = None) -> Completion:
         runnable: Any = self.llm.bind_tools(tools) if tools else self.llm

@@ -11,8 +11,8 @@ from langgraph.graph import END, START, StateGraph
 
 from solvemeter.agents.base import AgentResult, EpisodeContext, EpisodeMeter
 from solvemeter.agents.client import ChatClient, Completion
-from solvemeter.tasks.records import StopReason
-from solvemeter.tasks.trajectory import Message, ToolCall
+from solvemeter.runs.records import StopReason
+from solvemeter.runs.trajectory import Message, ToolCall
 
 MAX_PROMPT_CHARS = 24_000
 """About 6k tokens: what a small local model's context holds with room to reply. Old turns are dropped first."""
@@ -87,10 +87,15 @@ def record_step(
 ) -> None:
     """One model call and what came of it, with the messages the model saw for the first time."""
     ctx.meter.record_step(
-        conversation.take_unrecorded(), reply.text, input_tokens=reply.input_tokens,
-        cached_input_tokens=reply.cached_input_tokens, output_tokens=reply.output_tokens,
-        latency_s=reply.latency_s, tool_calls=calls, **kw,
-    )  # fmt: skip
+        conversation.take_unrecorded(),
+        reply.text,
+        input_tokens=reply.input_tokens,
+        cached_input_tokens=reply.cached_input_tokens,
+        output_tokens=reply.output_tokens,
+        latency_s=reply.latency_s,
+        tool_calls=calls,
+        **kw,
+    )
 
 
 async def run_loop(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext
-from solvemeter.tasks.records import StopReason
+from solvemeter.runs.records import StopReason
 
 
 class NullAgent:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
+from solvemeter.runs.records import StopReason
 from solvemeter.sandboxes.base import WORKSPACE
 from solvemeter.tasks.models import SweTask
-from solvemeter.tasks.records import StopReason
 
 
 class OracleAgent:

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from solvemeter.errors import PriceError
+from solvemeter.tasks.models import Frozen
 
 SHIPPED_TABLE = Path(__file__).with_name("prices.toml")
 SELF_HOSTED_PREFIXES = ("local/", "vllm/")
@@ -25,11 +26,7 @@ _SNAPSHOT_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|latest)$")
 _MILLION = 1_000_000
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TokenPrice(_Frozen):
+class TokenPrice(Frozen):
     """USD per million tokens."""
 
     input: float = Field(ge=0)
@@ -47,7 +44,7 @@ class TokenPrice(_Frozen):
         return (uncached * self.input + cached_input_tokens * cached_rate + output_tokens * self.output) / _MILLION
 
 
-class GpuPrice(_Frozen):
+class GpuPrice(Frozen):
     """A server on ``gpus`` GPUs, each rented at ``usd_per_gpu_hour``."""
 
     usd_per_gpu_hour: float = Field(ge=0)
@@ -58,7 +55,7 @@ class GpuPrice(_Frozen):
         return self.usd_per_gpu_hour * self.gpus
 
 
-class CpuPrice(_Frozen):
+class CpuPrice(Frozen):
     """A server on ``cores`` CPU cores, each rented at ``usd_per_core_hour``."""
 
     usd_per_core_hour: float = Field(ge=0)
@@ -72,18 +69,18 @@ class CpuPrice(_Frozen):
 HourlyPrice = GpuPrice | CpuPrice
 
 
-class ComputePrices(_Frozen):
+class ComputePrices(Frozen):
     cpu_usd_per_core_hour: float = Field(ge=0)
     gpu_usd_per_hour: dict[str, float] = Field(min_length=1)
     """One GPU's hourly price by type; ``default`` is used when no type is named."""
 
 
-class PriceTable(_Frozen):
+class PriceTable(Frozen):
     """The prices a run uses; its ``version`` goes into the run manifest."""
 
     version: str
     compute: ComputePrices
-    models: dict[str, TokenPrice] = {}
+    models: dict[str, TokenPrice] = Field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> PriceTable:

@@ -19,8 +19,8 @@ from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
 from solvemeter.agents.client import ChatClient, Completion
 from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step, run_loop
-from solvemeter.tasks.records import StopReason
-from solvemeter.tasks.trajectory import ToolCall
+from solvemeter.runs.records import StopReason
+from solvemeter.runs.trajectory import ToolCall
 
 
 def _function(name: str, description: str, **params: str) -> dict[str, Any]:
@@ -28,8 +28,14 @@ def _function(name: str, description: str, **params: str) -> dict[str, Any]:
         p: {"type": "integer" if p in ("start", "end") else "string", "description": d} for p, d in params.items()
     }
     required = [p for p in params if p not in ("start", "end", "answer")]
-    return {"type": "function", "function": {"name": name, "description": description,
-            "parameters": {"type": "object", "properties": properties, "required": required}}}  # fmt: skip
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required},
+        },
+    }
 
 
 TOOLS = [
@@ -62,10 +68,14 @@ class State(TypedDict, total=False):
 def calls_of(completion: Completion) -> list[dict[str, Any]]:
     """The reply's tool calls: native ones, else JSON written as text."""
     if completion.message.tool_calls:
-        return [{"name": c["name"], "args": c["args"], "id": c.get("id") or uuid.uuid4().hex}
-                for c in completion.message.tool_calls]  # fmt: skip
-    return [{"name": c.name, "args": c.arguments, "id": uuid.uuid4().hex, "text": True}
-            for c in actions.tool_calls_in_text(completion.text)]  # fmt: skip
+        return [
+            {"name": c["name"], "args": c["args"], "id": c.get("id") or uuid.uuid4().hex}
+            for c in completion.message.tool_calls
+        ]
+    return [
+        {"name": c.name, "args": c.arguments, "id": uuid.uuid4().hex, "text": True}
+        for c in actions.tool_calls_in_text(completion.text)
+    ]
 
 
 class ReactAgent:

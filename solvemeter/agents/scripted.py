@@ -51,13 +51,20 @@ class ScriptedEndpoint:
             return web.json_response({"error": {"message": f"scripted failure {reply}"}}, status=reply)
         message = {"role": "assistant", "content": reply} if isinstance(reply, str) else reply
         prompt_tokens = sum(len(str(m.get("content") or "")) for m in body["messages"]) // 4
-        return web.json_response({
-            "id": f"scripted-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "scripted"),
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": self.tokens_per_reply,
-                      "total_tokens": prompt_tokens + self.tokens_per_reply},
-        })  # fmt: skip
+        return web.json_response(
+            {
+                "id": f"scripted-{len(self.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "scripted"),
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": self.tokens_per_reply,
+                    "total_tokens": prompt_tokens + self.tokens_per_reply,
+                },
+            }
+        )
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "scripted", "object": "model"}]})
@@ -83,9 +90,10 @@ def tool_call_message(name: str, arguments: dict[str, Any], call_id: str = "call
     return {
         "role": "assistant",
         "content": "",
-        "tool_calls": [{"id": call_id, "type": "function",
-                        "function": {"name": name, "arguments": json.dumps(arguments)}}],
-    }  # fmt: skip
+        "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+        ],
+    }
 
 
 async def _serve(reply: str, delay_s: float) -> None:

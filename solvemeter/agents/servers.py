@@ -240,14 +240,23 @@ class LocalServer(ModelServer):
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "solvemeter.agents.servers", "local",
-            "--model", str(self.model_path),
-            "--port", str(self.port),
-            "--name", self.served_model_name,
-            "--parallel", str(self.parallel),
-            "--context", str(self.context_per_slot * self.parallel),
-            "--threads", str(self.threads),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "solvemeter.agents.servers",
+            "local",
+            "--model",
+            str(self.model_path),
+            "--port",
+            str(self.port),
+            "--name",
+            self.served_model_name,
+            "--parallel",
+            str(self.parallel),
+            "--context",
+            str(self.context_per_slot * self.parallel),
+            "--threads",
+            str(self.threads),
+        ]
 
     def serving_config(self) -> dict[str, str]:
         known = weights.KNOWN_MODELS.get(self.served_model_name)

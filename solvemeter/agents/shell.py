@@ -18,8 +18,8 @@ from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
 from solvemeter.agents.client import ChatClient, Completion
 from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step, run_loop
+from solvemeter.runs.records import StopReason
 from solvemeter.tasks.models import QaTask
-from solvemeter.tasks.records import StopReason
 
 REMINDER = "I found no command in your reply. Reply with exactly one command in a ```bash block{finish}."
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 
+from solvemeter.runs.trajectory import truncate
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
-from solvemeter.tasks.trajectory import truncate
 
 COMMAND_TIMEOUT_S = 120.0
 MODEL_OBSERVATION_LIMIT = 6000

@@ -58,14 +58,20 @@ class VllmServer(ModelServer):
         if _flag_value(self.extra_args, "--tool-call-parser") is None:
             tools += ["--tool-call-parser", self.tool_call_parser]
         return [
-            *self.executable, "serve", self.model,
-            "--host", HOST,
-            "--port", str(self.port),
-            "--served-model-name", self.served_model_name,
-            "--tensor-parallel-size", str(self.gpus),
+            *self.executable,
+            "serve",
+            self.model,
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--served-model-name",
+            self.served_model_name,
+            "--tensor-parallel-size",
+            str(self.gpus),
             *tools,
             *self.extra_args,
-        ]  # fmt: skip
+        ]
 
     def engine_version(self) -> str:
         """The installed vLLM's version, from package metadata or ``vllm --version``."""

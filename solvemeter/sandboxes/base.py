@@ -10,18 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from solvemeter.tasks.models import Environment
+from solvemeter.tasks.models import Environment, Frozen
 
 WORKSPACE = "/workspace"
 MAX_OUTPUT_BYTES = 1_000_000
 """Output kept per stream; the rest is drained and dropped so a runaway command cannot exhaust memory."""
 
 
-class Limits(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Limits(Frozen):
     memory_mb: int = Field(default=2048, ge=64)
     pids: int = Field(default=256, ge=8)
     cpus: float = Field(default=1.0, gt=0)

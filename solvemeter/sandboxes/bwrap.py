@@ -66,25 +66,54 @@ class BwrapSandbox:
         env = self.env_dir.resolve()
         return [
             *args,
-            "--ro-bind", str(env), str(env),
-            "--symlink", str(env), "/env",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--bind", str(self.tmp), "/tmp",
-            "--bind", str(self.spec.workspace.resolve()), WORKSPACE,
-            "--remount-ro", "/",  # the root tmpfs bwrap builds on: nothing may be planted outside the workspace
-        ]  # fmt: skip
+            "--ro-bind",
+            str(env),
+            str(env),
+            "--symlink",
+            str(env),
+            "/env",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--bind",
+            str(self.tmp),
+            "/tmp",
+            "--bind",
+            str(self.spec.workspace.resolve()),
+            WORKSPACE,
+            "--remount-ro",
+            "/",  # the root tmpfs bwrap builds on: nothing may be planted outside the workspace
+        ]
 
     def _argv(self, command: str, cwd: str, env: dict[str, str] | None) -> list[str]:
-        variables = {"PATH": PATH, "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-                     "VIRTUAL_ENV": "/env", **(env or {})}  # fmt: skip
+        variables = {
+            "PATH": PATH,
+            "HOME": "/tmp",
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "VIRTUAL_ENV": "/env",
+            **(env or {}),
+        }
         setenv = [arg for k, v in variables.items() for arg in ("--setenv", k, v)]
         bwrap = [
             bwrap_executable(),
-            "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "sandbox", "--clearenv", *setenv, *self._mounts(), "--chdir", cwd,
-            "/bin/bash", "-c", command,
-        ]  # fmt: skip
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--hostname",
+            "sandbox",
+            "--clearenv",
+            *setenv,
+            *self._mounts(),
+            "--chdir",
+            cwd,
+            "/bin/bash",
+            "-c",
+            command,
+        ]
         limit = self.cgroup.enter_command() if self.cgroup else cgroups.rlimit_command(self.spec.limits)
         return ["/bin/sh", "-c", f"{limit} && exec {shlex.join(bwrap)}"]
 

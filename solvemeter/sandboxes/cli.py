@@ -14,7 +14,7 @@ from typing import Annotated
 
 import docker
 import typer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -22,30 +22,26 @@ from solvemeter.sandboxes import images, limits
 from solvemeter.sandboxes.docker import DockerBackend
 from solvemeter.sandboxes.engine import docker_available, engine_client
 from solvemeter.tasks.loader import builtin_pack_names, load_pack
-from solvemeter.tasks.models import Environment, Pack
+from solvemeter.tasks.models import Environment, Frozen, Pack
 
 sandbox_app = typer.Typer(no_args_is_help=True, help="Build, inspect and clean up the sandboxes' images.")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
 
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ImageRow(Out):
+class ImageRow(Frozen):
     reference: str
     id: str
     kind: str
     packs: tuple[str, ...] = ()
 
 
-class PruneReport(Out):
+class PruneReport(Frozen):
     images_removed: tuple[str, ...]
     containers_removed: int
     tarballs_removed: tuple[str, ...]
 
 
-class SandboxStatus(Out):
+class SandboxStatus(Frozen):
     docker_reachable: bool
     docker_host: str
     docker_version: str | None
@@ -146,11 +142,16 @@ def sandbox_status() -> SandboxStatus:
         base_id = images.find_base_image(client)
         env_images = sum(i.labels.get(images.LABEL_KIND) == "env" for i in images.solvemeter_images(client))
     return SandboxStatus(
-        docker_reachable=reachable, docker_host=os.environ.get("DOCKER_HOST") or "default socket",
-        docker_version=version, base_image=images.base_reference(), base_image_id=base_id,
-        environment_images=env_images, bwrap_installed=shutil.which("bwrap") is not None,
-        bwrap_limits=limits.describe(), auto_choice="docker" if reachable else "bwrap",
-    )  # fmt: skip
+        docker_reachable=reachable,
+        docker_host=os.environ.get("DOCKER_HOST") or "default socket",
+        docker_version=version,
+        base_image=images.base_reference(),
+        base_image_id=base_id,
+        environment_images=env_images,
+        bwrap_installed=shutil.which("bwrap") is not None,
+        bwrap_limits=limits.describe(),
+        auto_choice="docker" if reachable else "bwrap",
+    )
 
 
 @sandbox_app.command("status")

@@ -132,10 +132,15 @@ class DockerSandbox:
         token = secrets.token_hex(12)
         started = time.monotonic()
         out = await run_exec(
-            self._api, self.name, ["/bin/bash", "-c", WRAPPER, "solvemeter", f"{timeout:.3f}", command],
-            env={**(env or {}), TOKEN_VARIABLE: token}, workdir=cwd, limit=MAX_OUTPUT_BYTES,
-            deadline=timeout + KILL_AFTER_S + WATCHDOG_GRACE_S, on_deadline=lambda: self._kill(token),
-        )  # fmt: skip
+            self._api,
+            self.name,
+            ["/bin/bash", "-c", WRAPPER, "solvemeter", f"{timeout:.3f}", command],
+            env={**(env or {}), TOKEN_VARIABLE: token},
+            workdir=cwd,
+            limit=MAX_OUTPUT_BYTES,
+            deadline=timeout + KILL_AFTER_S + WATCHDOG_GRACE_S,
+            on_deadline=lambda: self._kill(token),
+        )
         # 124: timeout's TERM ended it; 137: its KILL, which ended timeout too.
         timed_out = out.deadline_hit or (out.exit_code in (124, 137) and time.monotonic() - started >= timeout)
         return ExecResult(
@@ -152,8 +157,15 @@ class DockerSandbox:
 
     async def _shell(self, script: str, *args: str, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """A helper command of ours (not the agent's): unbounded output, no token, cwd /."""
-        out = await run_exec(self._api, self.name, ["/bin/bash", "-c", script, "solvemeter", *args],
-                             workdir="/", stdin=stdin, deadline=300, on_deadline=None)  # fmt: skip
+        out = await run_exec(
+            self._api,
+            self.name,
+            ["/bin/bash", "-c", script, "solvemeter", *args],
+            workdir="/",
+            stdin=stdin,
+            deadline=300,
+            on_deadline=None,
+        )
         return out.exit_code, out.stdout, out.stderr
 
     def _check_open(self) -> None:
@@ -353,13 +365,26 @@ class DockerBackend:
                 tmpfs[f"{WORKSPACE}/{hidden.relative_to(workspace)}"] = "ro,size=4k"
         try:
             return self.client.containers.create(
-                image, ["sleep", "infinity"], name=container_name(spec), init=True, hostname="sandbox",
-                user=f"{os.getuid()}:{os.getgid()}", working_dir=WORKSPACE, environment=images.RUNTIME_ENV,
-                network_mode="none", mem_limit=memory, memswap_limit=memory, nano_cpus=int(limits.cpus * 1e9),
-                pids_limit=limits.pids, cap_drop=["ALL"], security_opt=["no-new-privileges"], read_only=True,
-                tmpfs=tmpfs, volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
+                image,
+                ["sleep", "infinity"],
+                name=container_name(spec),
+                init=True,
+                hostname="sandbox",
+                user=f"{os.getuid()}:{os.getgid()}",
+                working_dir=WORKSPACE,
+                environment=images.RUNTIME_ENV,
+                network_mode="none",
+                mem_limit=memory,
+                memswap_limit=memory,
+                nano_cpus=int(limits.cpus * 1e9),
+                pids_limit=limits.pids,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                read_only=True,
+                tmpfs=tmpfs,
+                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
                 labels=owner_labels(spec.run_id, spec.label),
-            )  # fmt: skip
+            )
         except APIError as exc:
             raise SandboxError(f"could not create a container: {exc.explanation} — check `docker info`") from exc
 

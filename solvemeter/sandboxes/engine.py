@@ -142,10 +142,23 @@ class PrivateEngine:
         host = f"unix://{run}/docker.sock"
         log = run / "dockerd.log"
         argv = [
-            dockerd, "--bridge=none", "--iptables=false", "--ip-masq=false", "--host", host,
-            "--data-root", str(data_root), "--exec-root", str(run / "exec"), "--pidfile", str(run / "docker.pid"),
-            "--containerd-namespace", "solvemeter", "--containerd-plugins-namespace", "solvemeter-plugins",
-        ]  # fmt: skip
+            dockerd,
+            "--bridge=none",
+            "--iptables=false",
+            "--ip-masq=false",
+            "--host",
+            host,
+            "--data-root",
+            str(data_root),
+            "--exec-root",
+            str(run / "exec"),
+            "--pidfile",
+            str(run / "docker.pid"),
+            "--containerd-namespace",
+            "solvemeter",
+            "--containerd-plugins-namespace",
+            "solvemeter-plugins",
+        ]
         with log.open("wb") as out:
             process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         return cls(host=host, pid=process.pid, owned=True, log=log)

@@ -43,8 +43,17 @@ RUNTIME_ENV = {"PATH": PATH, "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITE
 LABEL_KIND = "solvemeter.kind"
 LABEL_ENVIRONMENT = "solvemeter.environment"
 MIRROR_VARIABLE = "SOLVEMETER_DEBIAN_MIRROR"
-PASSED_TO_PIP = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-                 "http_proxy", "https_proxy", "no_proxy")  # fmt: skip
+PASSED_TO_PIP = (
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_TRUSTED_HOST",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 
 
@@ -56,8 +65,14 @@ def images_dir() -> Path:
 
 def base_tag() -> str:
     """Content hash of the base image's recipe: change the suite or the packages and it is a new image."""
-    recipe = {"format": FORMAT, "suite": SUITE, "variant": "minbase", "packages": PACKAGES,
-              "arch": platform.machine(), "env": RUNTIME_ENV}  # fmt: skip
+    recipe = {
+        "format": FORMAT,
+        "suite": SUITE,
+        "variant": "minbase",
+        "packages": PACKAGES,
+        "arch": platform.machine(),
+        "env": RUNTIME_ENV,
+    }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -108,8 +123,9 @@ async def build_rootfs(tag: str) -> Path:
     if tarball.exists():
         return tarball
     if os.geteuid() != 0:
-        raise SandboxError("building the base image runs debootstrap, which needs root — run "
-                           "`sudo solvemeter sandbox build` once")  # fmt: skip
+        raise SandboxError(
+            "building the base image runs debootstrap, which needs root — run `sudo solvemeter sandbox build` once"
+        )
     if shutil.which("debootstrap") is None:
         raise SandboxError("debootstrap is not installed — run `apt-get install -y debootstrap` (make setup-test does)")
     target = images_dir() / f"rootfs-{tag}"
@@ -141,8 +157,11 @@ async def _debootstrap(target: Path) -> None:
 
 def host_debian_mirror(sources: Path = Path("/etc/apt")) -> str | None:
     """The first archive URI this host's apt sources list for the suite, read from /etc/apt at run time."""
-    files = [sources / "sources.list", *sorted((sources / "sources.list.d").glob("*.list")),
-             *sorted((sources / "sources.list.d").glob("*.sources"))]  # fmt: skip
+    files = [
+        sources / "sources.list",
+        *sorted((sources / "sources.list.d").glob("*.list")),
+        *sorted((sources / "sources.list.d").glob("*.sources")),
+    ]
     for path in files:
         try:
             text = path.read_text()
@@ -242,8 +261,12 @@ async def ensure_env_image(client: docker.DockerClient, environment: Environment
         dockerfile = environment_dockerfile(
             environment, base_reference(), ca_bundle=ca_bundle is not None, build_args=tuple(build_args)
         )
-        labels = {LABEL_KIND: "env", LABEL_ENVIRONMENT: tag, "solvemeter.base": base_id,
-                  "solvemeter.spec": json.dumps(environment.model_dump(mode="json"), sort_keys=True)}  # fmt: skip
+        labels = {
+            LABEL_KIND: "env",
+            LABEL_ENVIRONMENT: tag,
+            "solvemeter.base": base_id,
+            "solvemeter.spec": json.dumps(environment.model_dump(mode="json"), sort_keys=True),
+        }
         log = await asyncio.to_thread(
             _build, client, _build_context(dockerfile, ca_bundle), reference, labels, build_args
         )
@@ -257,17 +280,26 @@ def _build(
     client: docker.DockerClient, context: io.BytesIO, reference: str, labels: dict[str, str], args: dict[str, str]
 ) -> str:
     stream: Iterator[dict[str, Any]] = client.api.build(
-        fileobj=context, custom_context=True, tag=reference, network_mode="host", rm=True, forcerm=True,
-        labels=labels, buildargs=args, decode=True, pull=False,
-    )  # fmt: skip
+        fileobj=context,
+        custom_context=True,
+        tag=reference,
+        network_mode="host",
+        rm=True,
+        forcerm=True,
+        labels=labels,
+        buildargs=args,
+        decode=True,
+        pull=False,
+    )
     log: list[str] = []
     try:
         for chunk in stream:
             if "error" in chunk:
                 log.append(str(chunk["error"]))
                 tail = " ".join(" ".join(log).split())[-400:]
-                raise SandboxError(f"could not build the environment image ({tail}) — check its requirements "
-                                   "and install_commands")  # fmt: skip
+                raise SandboxError(
+                    f"could not build the environment image ({tail}) — check its requirements and install_commands"
+                )
             log.append(str(chunk.get("stream", "")))
     except (APIError, BuildError) as exc:
         raise SandboxError(f"could not build the environment image ({exc}) — check the engine's log") from exc

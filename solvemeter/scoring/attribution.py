@@ -12,13 +12,14 @@ from itertools import combinations, product
 from typing import Final, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from solvemeter.errors import RunError
+from solvemeter.runs.reading import Run
 from solvemeter.scoring.compare import check_same_packs
 from solvemeter.scoring.stats import RESAMPLES, Floats, Interval, bootstrap_sums, percentile_interval, ratio_of_sums
 from solvemeter.scoring.table import EpisodeTable
-from solvemeter.tasks.runs import Run
+from solvemeter.tasks.models import Frozen
 
 ATTRIBUTION_SCHEMA: Final = "solvemeter.attribution/1"
 Factor = Literal["model", "agent", "max_steps"]
@@ -32,25 +33,21 @@ ESTIMATOR = (
 )
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
-
-
-class FactorLevels(Model):
+class FactorLevels(Frozen):
     name: Factor
     levels: tuple[str, ...]
     reference: str
     varied: bool
 
 
-class Cell(Model):
+class Cell(Frozen):
     run_id: str
     levels: dict[str, str]
     success: Interval
     cost_per_solved_usd: Interval | None
 
 
-class Effect(Model):
+class Effect(Frozen):
     metric: Metric
     factor: Factor
     level: str
@@ -59,7 +56,7 @@ class Effect(Model):
     """None when the metric is undefined in a cell (unpriced, or nothing solved)"""
 
 
-class Interaction(Model):
+class Interaction(Frozen):
     metric: Metric
     factors: tuple[Factor, Factor]
     levels: tuple[str, str]
@@ -67,7 +64,7 @@ class Interaction(Model):
     estimate: Interval | None
 
 
-class Attribution(Model):
+class Attribution(Frozen):
     schema_: Literal["solvemeter.attribution/1"] = Field(default=ATTRIBUTION_SCHEMA, alias="schema")
     factors: tuple[FactorLevels, ...]
     not_varied: tuple[Factor, ...]
@@ -77,7 +74,7 @@ class Attribution(Model):
     cells: tuple[Cell, ...]
     main_effects: tuple[Effect, ...]
     interactions: tuple[Interaction, ...]
-    omitted: dict[str, str] = {}
+    omitted: dict[str, str] = Field(default_factory=dict)
     estimator: str = ESTIMATOR
 
 

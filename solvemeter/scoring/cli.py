@@ -13,12 +13,12 @@ from pydantic import BaseModel
 from rich.console import Console, RenderableType
 
 from solvemeter.errors import RunError
+from solvemeter.runs.reading import MANIFEST_FILE, Run, load_run
 from solvemeter.scoring import html, terminal
 from solvemeter.scoring.attribution import attribute
 from solvemeter.scoring.compare import compare
 from solvemeter.scoring.leaderboard import build_leaderboard, validate_leaderboard
 from solvemeter.scoring.report import build_report
-from solvemeter.tasks.runs import MANIFEST_FILE, Run, load_run
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
 HtmlOption = Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here.")]

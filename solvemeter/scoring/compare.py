@@ -11,9 +11,10 @@ from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from solvemeter.errors import RunError
+from solvemeter.runs.reading import Run
 from solvemeter.scoring.stats import (
     RESAMPLES,
     Interval,
@@ -23,22 +24,18 @@ from solvemeter.scoring.stats import (
     wilson_interval,
 )
 from solvemeter.scoring.table import EpisodeTable
-from solvemeter.tasks.runs import Run
+from solvemeter.tasks.models import Frozen
 
 COMPARISON_SCHEMA: Final = "solvemeter.comparison/1"
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
-
-
-class EpisodeKey(Model):
+class EpisodeKey(Frozen):
     pack: str
     task_id: str
     epoch: int
 
 
-class PairComparison(Model):
+class PairComparison(Frozen):
     """Run ``b`` against run ``a``: differences are b − a."""
 
     a: str
@@ -64,7 +61,7 @@ class PairComparison(Model):
     """mean steps per episode b − a"""
 
 
-class Comparison(Model):
+class Comparison(Frozen):
     schema_: Literal["solvemeter.comparison/1"] = Field(default=COMPARISON_SCHEMA, alias="schema")
     runs: tuple[str, ...]
     forced: bool

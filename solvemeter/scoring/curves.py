@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
+from solvemeter.runs.reading import Run
 from solvemeter.scoring.stats import Floats, wilson_bounds
 from solvemeter.scoring.table import EpisodeTable
-from solvemeter.tasks.records import Budget
-from solvemeter.tasks.runs import Run
+from solvemeter.tasks.models import Budget, Frozen
 
 Axis = Literal["steps", "cost_usd", "wall_s"]
 POINTS = 60
@@ -24,10 +24,8 @@ NOTE = (
 )
 
 
-class BudgetCurve(BaseModel):
+class BudgetCurve(Frozen):
     """Success rate at each cap, with a Wilson band, over the run's valid episodes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     axis: Axis
     caps: tuple[float, ...]
@@ -40,12 +38,10 @@ class BudgetCurve(BaseModel):
     """the run's own budget on this axis; None when it ran unlimited on it"""
 
 
-class BudgetCurves(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
+class BudgetCurves(Frozen):
     note: str = NOTE
     curves: tuple[BudgetCurve, ...]
-    omitted: dict[str, str] = {}
+    omitted: dict[str, str] = Field(default_factory=dict)
     """axis -> why there is no curve for it"""
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from solvemeter.scoring.stats import Interval
 from solvemeter.scoring.summary import CostSummary, StepDepth
-from solvemeter.tasks.records import Budget
+from solvemeter.tasks.models import Budget
 
 DASH = "—"
 UNPRICED = "unpriced"

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict
 
 from solvemeter.scoring.table import EpisodeTable
+from solvemeter.tasks.models import Frozen
 
 Floats = NDArray[np.float64]
 MAX_LISTED_K = 10
 
 
-class PassAtK(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
+class PassAtK(Frozen):
     k: int
     tasks: int
     """tasks with at least k valid episodes (the others cannot be scored at this k)"""

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from solvemeter import __version__
 from solvemeter.errors import SolvemeterError
+from solvemeter.runs.reading import MANIFEST_FILE, Run
+from solvemeter.runs.records import EpisodeResult, PackRef
 from solvemeter.scoring.stats import RESAMPLES, Interval
 from solvemeter.scoring.summary import summarise
 from solvemeter.scoring.table import EpisodeTable
-from solvemeter.tasks.records import Budget, EpisodeResult, PackRef
-from solvemeter.tasks.runs import MANIFEST_FILE, Run
+from solvemeter.tasks.models import Budget, Frozen
 
 LEADERBOARD_SCHEMA: Final = "solvemeter.leaderboard/1"
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "leaderboard.schema.json"
@@ -33,11 +34,7 @@ class LeaderboardError(SolvemeterError):
     """A leaderboard file is malformed or does not match the runs it claims to summarise."""
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
-
-
-class DepthSummary(Model):
+class DepthSummary(Frozen):
     """Steps (model calls) per valid episode."""
 
     median: float | None
@@ -46,13 +43,13 @@ class DepthSummary(Model):
     solved_p90: float | None
 
 
-class TokenTotals(Model):
+class TokenTotals(Frozen):
     input: int
     cached_input: int
     output: int
 
 
-class LeaderboardEntry(Model):
+class LeaderboardEntry(Frozen):
     run_id: str
     model: str
     agent: str
@@ -79,13 +76,13 @@ class LeaderboardEntry(Model):
     """on the cost–success frontier: no other entry is both cheaper per solved task and at least as successful"""
 
 
-class Leaderboard(Model):
+class Leaderboard(Frozen):
     schema_: Literal["solvemeter.leaderboard/1"] = Field(default=LEADERBOARD_SCHEMA, alias="schema")
     suite_version: str
     entries: tuple[LeaderboardEntry, ...]
 
 
-class LeaderboardCheck(Model):
+class LeaderboardCheck(Frozen):
     """What ``leaderboard validate`` found: every problem as a sentence."""
 
     file: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import string
 
-from solvemeter.tasks.records import QaGrade
+from solvemeter.runs.records import QaGrade
 
 _LIST_SEPARATORS = re.compile(r"[,;]")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from solvemeter.runs.reading import Run
 from solvemeter.scoring.curves import BudgetCurves, curves_for
 from solvemeter.scoring.stats import RESAMPLES
 from solvemeter.scoring.summary import Summary, summarise
 from solvemeter.scoring.table import EpisodeTable
-from solvemeter.tasks.records import Budget
-from solvemeter.tasks.runs import Run
+from solvemeter.tasks.models import Budget, Frozen
 
 REPORT_SCHEMA: Final = "solvemeter.report/1"
 
 
-class PackReport(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
+class PackReport(Frozen):
     name: str
     version: str
     kind: str
     summary: Summary
 
 
-class RunReport(BaseModel):
+class RunReport(Frozen):
     """Everything ``solvemeter report`` shows; ``--json`` prints exactly this."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
 
     schema_: Literal["solvemeter.report/1"] = Field(default=REPORT_SCHEMA, alias="schema")
     run_id: str

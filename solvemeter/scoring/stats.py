@@ -12,7 +12,9 @@ from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from solvemeter.tasks.models import Frozen
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000
@@ -24,10 +26,8 @@ _CHUNK = 400_000
 Floats = NDArray[np.float64]
 
 
-class Interval(BaseModel):
+class Interval(Frozen):
     """A point estimate and its confidence interval; ``None`` at an end means unbounded on that side."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     estimate: float
     low: float | None

@@ -7,27 +7,23 @@ depth and cost per solved task use the valid episodes only.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from solvemeter.scoring.epochs import PassAtK, across_epochs
 from solvemeter.scoring.stats import RESAMPLES, Floats, Interval, bootstrap_ratio, sum_by_cluster, wilson_interval
 from solvemeter.scoring.table import OUTCOMES, EpisodeTable
+from solvemeter.tasks.models import Frozen
 
 HISTOGRAM_BINS = 30
 
 
-class Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-
-class StepDepth(Part):
+class StepDepth(Frozen):
     episodes: int
     median: float | None
     p90: float | None
     mean: float | None
 
 
-class DepthHistogram(Part):
+class DepthHistogram(Frozen):
     """Episode counts per step bin; bin i holds episodes with ``edges[i] <= steps < edges[i + 1]``."""
 
     edges: tuple[int, ...]
@@ -35,7 +31,7 @@ class DepthHistogram(Part):
     unsolved: tuple[int, ...]
 
 
-class HumanBaseline(Part):
+class HumanBaseline(Frozen):
     """How the agent's depth on solved episodes compares with the steps a human needed on the same tasks."""
 
     episodes: int
@@ -45,21 +41,21 @@ class HumanBaseline(Part):
     """median over solved episodes of agent steps / human steps"""
 
 
-class StepSummary(Part):
+class StepSummary(Frozen):
     solved: StepDepth
     unsolved: StepDepth
     histogram: DepthHistogram
     human: HumanBaseline | None
 
 
-class TokenSummary(Part):
+class TokenSummary(Frozen):
     input: int
     cached_input: int
     output: int
     per_episode: float | None
 
 
-class CostSummary(Part):
+class CostSummary(Frozen):
     """Money. When any episode is unpriced the totals are None and reports say "unpriced" — never $0."""
 
     priced: bool
@@ -71,20 +67,20 @@ class CostSummary(Part):
     """valid episodes' cost / solved tasks, bootstrap over tasks; None when unpriced or nothing was solved"""
 
 
-class WallSummary(Part):
+class WallSummary(Frozen):
     total_s: float
     median_s: float | None
     p90_s: float | None
 
 
-class LevelResult(Part):
+class LevelResult(Frozen):
     level: int
     episodes: int
     solved: int
     success: Interval
 
 
-class Summary(Part):
+class Summary(Frozen):
     episodes: int
     valid_episodes: int
     infra_errors: int

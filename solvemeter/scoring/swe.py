@@ -14,9 +14,9 @@ from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS
 from swebench.harness.grading import compute_fail_to_pass, compute_pass_to_pass, get_eval_tests_report
 from swebench.harness.log_parsers.python import parse_log_pytest
 
+from solvemeter.runs.records import SweGrade, TestOutcome
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
 from solvemeter.tasks.models import SweTask
-from solvemeter.tasks.records import SweGrade, TestOutcome
 
 TEST_CONFIG_FILES = frozenset(
     {"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py"}

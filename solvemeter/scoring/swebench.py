@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from swebench.harness.constants import (
     END_TEST_OUTPUT,
     FAIL_TO_PASS,
@@ -35,10 +34,10 @@ from swebench.harness.grading import (
 )
 from swebench.types import TestSpec
 
+from solvemeter.runs.records import EpisodeResult, Outcome, SweGrade, TestOutcome
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
 from solvemeter.scoring.swe import apply_submission, filter_submission
-from solvemeter.tasks.models import SweBenchSpec, SweTask
-from solvemeter.tasks.records import EpisodeResult, Outcome, SweGrade, TestOutcome
+from solvemeter.tasks.models import Frozen, SweBenchSpec, SweTask
 
 OVERLAY = "/tmp/solvemeter-venv"
 """A writable virtualenv layered over the read-only task environment: install commands install into it."""
@@ -92,10 +91,16 @@ def parser_for(name: str) -> Callable[..., dict[str, str]]:
 
 def test_spec(task: SweTask, spec: SweBenchSpec) -> TestSpec:
     return TestSpec(
-        instance_id=task.id, image="", eval_script_list=[], repo=spec.repo, version=spec.version,
-        FAIL_TO_PASS=list(task.spec.FAIL_TO_PASS), PASS_TO_PASS=list(task.spec.PASS_TO_PASS),
-        log_parser=spec.log_parser, eval_type=spec.eval_type,
-    )  # fmt: skip
+        instance_id=task.id,
+        image="",
+        eval_script_list=[],
+        repo=spec.repo,
+        version=spec.version,
+        FAIL_TO_PASS=list(task.spec.FAIL_TO_PASS),
+        PASS_TO_PASS=list(task.spec.PASS_TO_PASS),
+        log_parser=spec.log_parser,
+        eval_type=spec.eval_type,
+    )
 
 
 def read_log(task: SweTask, spec: SweBenchSpec, log: str) -> tuple[dict[str, str], bool]:
@@ -161,10 +166,8 @@ async def grade_swebench(task: SweTask, diff: str, sandbox: Sandbox) -> SweGrade
     )
 
 
-class SweBenchReport(BaseModel):
+class SweBenchReport(Frozen):
     """An evaluation's summary under the keys of SWE-bench's run report (``schema_version`` 2)."""
-
-    model_config = ConfigDict(frozen=True)
 
     total_instances: int
     submitted_instances: int
@@ -214,9 +217,20 @@ def build_report(
     unresolved = [i for i in completed if not by_task[i].resolved]
     errors = [i for i in evaluated if i not in completed]
     return SweBenchReport(
-        total_instances=len(ids), submitted_instances=len(patches), completed_instances=len(completed),
-        resolved_instances=len(resolved), unresolved_instances=len(unresolved), empty_patch_instances=len(empty),
-        error_instances=len(errors), completed_ids=sorted(completed), incomplete_ids=sorted(incomplete),
-        empty_patch_ids=sorted(empty), submitted_ids=sorted(patches), resolved_ids=sorted(resolved),
-        unresolved_ids=sorted(unresolved), error_ids=sorted(errors), model_name_or_path=model, run_id=run_id,
-    )  # fmt: skip
+        total_instances=len(ids),
+        submitted_instances=len(patches),
+        completed_instances=len(completed),
+        resolved_instances=len(resolved),
+        unresolved_instances=len(unresolved),
+        empty_patch_instances=len(empty),
+        error_instances=len(errors),
+        completed_ids=sorted(completed),
+        incomplete_ids=sorted(incomplete),
+        empty_patch_ids=sorted(empty),
+        submitted_ids=sorted(patches),
+        resolved_ids=sorted(resolved),
+        unresolved_ids=sorted(unresolved),
+        error_ids=sorted(errors),
+        model_name_or_path=model,
+        run_id=run_id,
+    )

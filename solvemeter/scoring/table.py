@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from solvemeter.tasks.records import EpisodeResult, Outcome, StopReason
+from solvemeter.runs.records import EpisodeResult, Outcome, StopReason
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 INFRA = OUTCOMES.index(Outcome.INFRA_ERROR)

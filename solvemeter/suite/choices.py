@@ -11,11 +11,11 @@ from solvemeter.agents.base import Agent, NoModel
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
 from solvemeter.errors import SolvemeterError
+from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.base import SandboxBackend
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.executor import RunRequest
-from solvemeter.tasks.models import Pack
-from solvemeter.tasks.records import Budget, ModelRef
+from solvemeter.tasks.models import Budget, Pack
 
 MODEL_FREE_AGENTS: dict[str, type[OracleAgent] | type[NullAgent]] = {"oracle": OracleAgent, "null": NullAgent}
 
@@ -57,9 +57,16 @@ async def make_run_request(
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long."""
     common = dict(
-        packs=packs, backend=make_backend(sandbox), run_dir=run_dir, budget=budget, epochs=epochs,
-        concurrency=concurrency, limit=limit, retry_errors=retry_errors, seed=seed,
-    )  # fmt: skip
+        packs=packs,
+        backend=make_backend(sandbox),
+        run_dir=run_dir,
+        budget=budget,
+        epochs=epochs,
+        concurrency=concurrency,
+        limit=limit,
+        retry_errors=retry_errors,
+        seed=seed,
+    )
     if agent in MODEL_FREE_AGENTS:
         if model is not None:
             raise SolvemeterError(f"the {agent} agent uses no model — drop --model")

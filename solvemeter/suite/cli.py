@@ -19,7 +19,7 @@ from solvemeter.suite.choices import SandboxChoice, make_backend, make_run_reque
 from solvemeter.suite.executor import execute
 from solvemeter.suite.validate import validate_pack
 from solvemeter.tasks.loader import builtin_pack_names, load_pack
-from solvemeter.tasks.records import Budget
+from solvemeter.tasks.models import Budget
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 pack_app = typer.Typer(no_args_is_help=True, help="List, inspect and validate task packs.")
@@ -35,8 +35,16 @@ SandboxOpt = Annotated[SandboxChoice, typer.Option("--sandbox", help="Where epis
 def pack_list(as_json: JsonFlag = False) -> None:
     """The built-in packs."""
     packs = [load_pack(name, check_patches=False) for name in builtin_pack_names()]
-    rows = [{"name": p.name, "version": p.version, "kind": p.kind.value, "tasks": len(p.tasks),
-             "description": p.manifest.description} for p in packs]  # fmt: skip
+    rows = [
+        {
+            "name": p.name,
+            "version": p.version,
+            "kind": p.kind.value,
+            "tasks": len(p.tasks),
+            "description": p.manifest.description,
+        }
+        for p in packs
+    ]
     if as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -51,10 +59,15 @@ def pack_show(name: str, as_json: JsonFlag = False) -> None:
     """A pack's tasks, with difficulty or level and tags."""
     pack = load_pack(name)
     tasks: list[dict[str, Any]] = [
-        {"id": t.id, "difficulty": t.difficulty, "level": t.level, "tags": list(t.spec.tags),
-         "problem": t.problem.strip().splitlines()[0][:80]}
+        {
+            "id": t.id,
+            "difficulty": t.difficulty,
+            "level": t.level,
+            "tags": list(t.spec.tags),
+            "problem": t.problem.strip().splitlines()[0][:80],
+        }
         for t in pack.tasks
-    ]  # fmt: skip
+    ]
     if as_json:
         meta = pack.manifest.model_dump(mode="json")
         print(json.dumps({**meta, "content_hash": pack.content_hash, "tasks": tasks}, indent=2))
@@ -69,9 +82,11 @@ def pack_show(name: str, as_json: JsonFlag = False) -> None:
 
 @pack_app.command("validate")
 def pack_validate(
-    name_or_path: str, sandbox: SandboxOpt = SandboxChoice.bwrap, as_json: JsonFlag = False,
+    name_or_path: str,
+    sandbox: SandboxOpt = SandboxChoice.bwrap,
+    as_json: JsonFlag = False,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
-) -> None:  # fmt: skip
+) -> None:
     """Oracle scores 1 and null 0 on every task, hidden files stay hidden, results are stable. Exit 1 if not."""
     pack = load_pack(name_or_path)
     report = asyncio.run(validate_pack(pack, make_backend(sandbox), concurrency=concurrency))
@@ -126,10 +141,21 @@ def run(
 
     async def go() -> None:
         async with make_run_request(
-            packs=packs, agent=agent, model=model, base_url=base_url, sandbox=sandbox, run_dir=target,
-            budget=budget, epochs=epochs, concurrency=concurrency, limit=limit, no_cost=no_cost, prices=prices,
-            retry_errors=retry_errors, seed=seed,
-        ) as request:  # fmt: skip
+            packs=packs,
+            agent=agent,
+            model=model,
+            base_url=base_url,
+            sandbox=sandbox,
+            run_dir=target,
+            budget=budget,
+            epochs=epochs,
+            concurrency=concurrency,
+            limit=limit,
+            no_cost=no_cost,
+            prices=prices,
+            retry_errors=retry_errors,
+            seed=seed,
+        ) as request:
             result = await execute(request)
         solved = sum(r.resolved for r in result.results)
         console.print(f"{len(result.results)} episodes, {solved} solved — run directory: {target}")

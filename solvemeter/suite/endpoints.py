@@ -18,8 +18,8 @@ from solvemeter.agents.servers import LocalServer, available_cores
 from solvemeter.agents.shell import ShellAgent
 from solvemeter.agents.weights import DEFAULT_MODEL
 from solvemeter.errors import SolvemeterError
+from solvemeter.runs.records import ModelRef
 from solvemeter.suite.executor import RunRequest
-from solvemeter.tasks.records import ModelRef
 
 MODEL_AGENTS: dict[str, type[ShellAgent] | type[ReactAgent]] = {"shell": ShellAgent, "react": ReactAgent}
 DEFAULT_SPEC = f"local/{DEFAULT_MODEL}"
@@ -33,8 +33,12 @@ async def describe_endpoint(base_url: str) -> dict[str, str]:
     except (httpx.HTTPError, ValueError) as exc:
         return {"described": f"no: {type(exc).__name__}"}
     first = (listing.get("data") or [{}])[0]
-    facts = {"served_model": first.get("id"), "owned_by": first.get("owned_by"), "root": first.get("root"),
-             "max_model_len": first.get("max_model_len")}  # fmt: skip
+    facts = {
+        "served_model": first.get("id"),
+        "owned_by": first.get("owned_by"),
+        "root": first.get("root"),
+        "max_model_len": first.get("max_model_len"),
+    }
     return {k: str(v) for k, v in facts.items() if v is not None}
 
 
@@ -70,9 +74,16 @@ def choose_pricing(spec: ModelSpec, *, no_cost: bool, prices: Path | None, gpus:
 
 @asynccontextmanager
 async def model_run_request(
-    *, agent: str, model: str | None, base_url: str | None, no_cost: bool, prices: Path | None,
-    common: dict[str, Any], gpus: int = 1, gpu_type: str = "default",
-) -> AsyncIterator[RunRequest]:  # fmt: skip
+    *,
+    agent: str,
+    model: str | None,
+    base_url: str | None,
+    no_cost: bool,
+    prices: Path | None,
+    common: dict[str, Any],
+    gpus: int = 1,
+    gpu_type: str = "default",
+) -> AsyncIterator[RunRequest]:
     if agent not in MODEL_AGENTS:
         raise SolvemeterError(f"unknown agent '{agent}' — use oracle, null, shell or react")
     spec = ModelSpec.parse(model or DEFAULT_SPEC)

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from solvemeter.agents.base import Agent, AgentResult, EpisodeContext, EpisodeMeter, Pricer
 from solvemeter.errors import EndpointError, SandboxError
+from solvemeter.runs.records import EpisodeResult, Outcome, QaGrade, StopReason, SweGrade
+from solvemeter.runs.trajectory import Trajectory
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
 from solvemeter.scoring.qa import grade_qa
 from solvemeter.scoring.swe import grade_swe
 from solvemeter.scoring.swebench import grade_swebench
-from solvemeter.tasks.models import Pack, QaTask, SweTask
-from solvemeter.tasks.records import Budget, EpisodeResult, Outcome, QaGrade, StopReason, SweGrade
-from solvemeter.tasks.trajectory import Trajectory
+from solvemeter.tasks.models import Budget, Pack, QaTask, SweTask
 
 GIT_IDENTITY = ["-c", "user.name=solvemeter", "-c", "user.email=solvemeter@localhost", "-c", "commit.gpgsign=false"]
 IGNORED_IN_DIFF = "__pycache__/\n*.pyc\n.pytest_cache/\n"
@@ -178,19 +178,45 @@ class Episode:
         p, m = self.plan, self.meter
         m.close()
         trajectory = Trajectory(
-            run_id=p.run_id, task_id=p.task.id, pack=p.pack.name, epoch=p.epoch, agent=self.agent.name,
-            model=self.agent.model, steps=tuple(m.steps), actions=tuple(m.actions), stop_reason=stop.stop_reason,
-            submission=submission, error=stop.error,
-        )  # fmt: skip
+            run_id=p.run_id,
+            task_id=p.task.id,
+            pack=p.pack.name,
+            epoch=p.epoch,
+            agent=self.agent.name,
+            model=self.agent.model,
+            steps=tuple(m.steps),
+            actions=tuple(m.actions),
+            stop_reason=stop.stop_reason,
+            submission=submission,
+            error=stop.error,
+        )
         result = EpisodeResult(
-            run_id=p.run_id, task_id=p.task.id, pack=p.pack.name, pack_version=p.pack.version, epoch=p.epoch,
-            agent=self.agent.name, model=self.agent.model, outcome=outcome,
-            resolved=outcome is Outcome.SOLVED, score=grade.score if grade else 0.0,
-            steps=len(m.steps), tool_calls=m.tool_calls, invalid_actions=m.invalid_actions,
-            input_tokens=m.input_tokens, cached_input_tokens=m.cached_input_tokens, output_tokens=m.output_tokens,
-            cost_usd=m.cost_usd, wall_s=round(m.elapsed_s, 3), stop_reason=stop.stop_reason,
-            started_at=self.started_at, finished_at=now(), error=stop.error, level=p.task.level,
-            difficulty=p.task.difficulty, human_steps=p.task.human_steps, grade=grade,
+            run_id=p.run_id,
+            task_id=p.task.id,
+            pack=p.pack.name,
+            pack_version=p.pack.version,
+            epoch=p.epoch,
+            agent=self.agent.name,
+            model=self.agent.model,
+            outcome=outcome,
+            resolved=outcome is Outcome.SOLVED,
+            score=grade.score if grade else 0.0,
+            steps=len(m.steps),
+            tool_calls=m.tool_calls,
+            invalid_actions=m.invalid_actions,
+            input_tokens=m.input_tokens,
+            cached_input_tokens=m.cached_input_tokens,
+            output_tokens=m.output_tokens,
+            cost_usd=m.cost_usd,
+            wall_s=round(m.elapsed_s, 3),
+            stop_reason=stop.stop_reason,
+            started_at=self.started_at,
+            finished_at=now(),
+            error=stop.error,
+            level=p.task.level,
+            difficulty=p.task.difficulty,
+            human_steps=p.task.human_steps,
+            grade=grade,
             trajectory=f"trajectories/{p.pack.name}/{p.task.id}.{p.epoch}.json",
-        )  # fmt: skip
+        )
         return result, trajectory

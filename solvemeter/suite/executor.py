@@ -15,22 +15,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import solvemeter
 from solvemeter.agents.base import Agent, Pricing
+from solvemeter.runs.reading import Run, load_run
+from solvemeter.runs.records import AgentRef, EpisodeResult, ModelRef, Outcome, PackRef, RunManifest, SandboxRef
+from solvemeter.runs.store import RunStore
+from solvemeter.runs.trajectory import Trajectory
 from solvemeter.sandboxes.base import Limits, SandboxBackend
 from solvemeter.suite.episode import Episode, EpisodePlan, now
-from solvemeter.suite.store import RunStore
-from solvemeter.tasks.models import Pack
-from solvemeter.tasks.records import (
-    AgentRef,
-    Budget,
-    EpisodeResult,
-    ModelRef,
-    Outcome,
-    PackRef,
-    RunManifest,
-    SandboxRef,
-)
-from solvemeter.tasks.runs import Run, load_run
-from solvemeter.tasks.trajectory import Trajectory
+from solvemeter.tasks.models import Budget, Pack
 
 
 @dataclass
@@ -132,9 +123,14 @@ async def execute(request: RunRequest) -> Run:
     gate = asyncio.Semaphore(request.concurrency)
 
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[tally]}"),
-        TimeElapsedColumn(), disable=not request.progress, transient=False,
-    ) as progress:  # fmt: skip
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[tally]}"),
+        TimeElapsedColumn(),
+        disable=not request.progress,
+        transient=False,
+    ) as progress:
         bar = progress.add_task(run_id, total=len(plans), completed=len(plans) - len(pending), tally="")
         tally: dict[str, int] = {}
 

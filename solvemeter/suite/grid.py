@@ -17,7 +17,7 @@ from rich.console import Console
 from solvemeter.suite.choices import SandboxChoice, make_run_request
 from solvemeter.suite.executor import execute
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.records import Budget
+from solvemeter.tasks.models import Budget
 
 console = Console()
 
@@ -57,10 +57,21 @@ def grid(
             run_dir = grid_dir / cell_name(model, agent, steps)
             console.print(f"[bold]cell {number}/{len(cells)}[/]: model={model} agent={agent} max_steps={steps}")
             async with make_run_request(
-                packs=packs, agent=agent, model=model, base_url=base_url, sandbox=sandbox, run_dir=run_dir,
-                budget=Budget(max_steps=steps), epochs=epochs, concurrency=concurrency, limit=limit,
-                no_cost=no_cost, prices=prices, retry_errors=False, seed=0,
-            ) as request:  # fmt: skip
+                packs=packs,
+                agent=agent,
+                model=model,
+                base_url=base_url,
+                sandbox=sandbox,
+                run_dir=run_dir,
+                budget=Budget(max_steps=steps),
+                epochs=epochs,
+                concurrency=concurrency,
+                limit=limit,
+                no_cost=no_cost,
+                prices=prices,
+                retry_errors=False,
+                seed=0,
+            ) as request:
                 await execute(request)
         console.print(f"next: solvemeter attribute {grid_dir}")
 

@@ -20,11 +20,11 @@ from rich.table import Table
 
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, NoModel, tool_call
 from solvemeter.errors import SolvemeterError
+from solvemeter.runs.records import ModelRef, StopReason
+from solvemeter.runs.store import write_atomic
 from solvemeter.scoring.swebench import SweBenchReport, build_report
 from solvemeter.suite.choices import SandboxChoice, make_backend
 from solvemeter.suite.executor import RunRequest, execute
-from solvemeter.suite.store import write_atomic
-from solvemeter.tasks.records import ModelRef, StopReason
 from solvemeter.tasks.swebench import CLONE_URL_VARIABLE, REPOS_VARIABLE, load_swebench_pack, read_instances
 
 REPORT_FILE = "swebench-report.json"
@@ -101,9 +101,18 @@ def read_predictions(source: str, instances: Path) -> tuple[dict[str, str | None
 
 
 async def evaluate_predictions(
-    instances: Path, patches: dict[str, str | None], model: str, *, repos: Path | None, clone_url_template: str | None,
-    sandbox: SandboxChoice, run_dir: Path, name: str | None, concurrency: int, progress: bool,
-) -> SweBenchReport:  # fmt: skip
+    instances: Path,
+    patches: dict[str, str | None],
+    model: str,
+    *,
+    repos: Path | None,
+    clone_url_template: str | None,
+    sandbox: SandboxChoice,
+    run_dir: Path,
+    name: str | None,
+    concurrency: int,
+    progress: bool,
+) -> SweBenchReport:
     """Run one episode per prediction and write the run's SWE-bench report next to its records."""
     ids = [i.instance_id for i in read_instances(instances)]
     unknown = sorted(set(patches) - set(ids))
@@ -116,10 +125,15 @@ async def evaluate_predictions(
         instances, repos=repos, name=name, clone_url_template=clone_url_template, instance_ids=set(patches)
     )
     request = RunRequest(
-        packs=[pack], agent=PredictionAgent(patches, model), backend=make_backend(sandbox), pricing=NoModel(),
-        run_dir=run_dir, model=ModelRef(spec=model, endpoint_kind="none"), concurrency=concurrency,
+        packs=[pack],
+        agent=PredictionAgent(patches, model),
+        backend=make_backend(sandbox),
+        pricing=NoModel(),
+        run_dir=run_dir,
+        model=ModelRef(spec=model, endpoint_kind="none"),
+        concurrency=concurrency,
         progress=progress,
-    )  # fmt: skip
+    )
     run = await execute(request)
     report = build_report(ids, patches, run.results, model=model, run_id=run_dir.name)
     write_atomic(run_dir / REPORT_FILE, report.model_dump_json(indent=2))
@@ -148,18 +162,36 @@ def evaluate(
     target = run_dir or Path("runs") / f"{stamp}-swebench-{instances.stem}-{model.replace('/', '__')}"
     report = asyncio.run(
         evaluate_predictions(
-            instances, patches, model, repos=repos, clone_url_template=clone_url_template, sandbox=sandbox,
-            run_dir=target, name=name, concurrency=concurrency, progress=not as_json,
+            instances,
+            patches,
+            model,
+            repos=repos,
+            clone_url_template=clone_url_template,
+            sandbox=sandbox,
+            run_dir=target,
+            name=name,
+            concurrency=concurrency,
+            progress=not as_json,
         )
-    )  # fmt: skip
+    )
     if as_json:
         print(report.model_dump_json(indent=2))
         return
     table = Table("instances", "submitted", "completed", "resolved", "unresolved", "empty patch", "error")
-    table.add_row(*(str(v) for v in (
-        report.total_instances, report.submitted_instances, report.completed_instances, report.resolved_instances,
-        report.unresolved_instances, report.empty_patch_instances, report.error_instances,
-    )))  # fmt: skip
+    table.add_row(
+        *(
+            str(v)
+            for v in (
+                report.total_instances,
+                report.submitted_instances,
+                report.completed_instances,
+                report.resolved_instances,
+                report.unresolved_instances,
+                report.empty_patch_instances,
+                report.error_instances,
+            )
+        )
+    )
     console.print(table)
     if report.error_ids:
         console.print(f"errors: {', '.join(report.error_ids)}")

@@ -14,23 +14,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 import solvemeter
 from solvemeter.agents.base import Agent, NoModel
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
+from solvemeter.runs.reading import Run
+from solvemeter.runs.records import EpisodeResult, ModelRef, QaGrade, SweGrade
 from solvemeter.sandboxes.base import SandboxBackend, SandboxSpec
 from solvemeter.suite.episode import prepare_workspace
 from solvemeter.suite.executor import RunRequest, execute
-from solvemeter.tasks.models import Pack, QaTask, SweTask
-from solvemeter.tasks.records import EpisodeResult, ModelRef, QaGrade, SweGrade
-from solvemeter.tasks.runs import Run
+from solvemeter.tasks.models import Frozen, Pack, QaTask, SweTask
 
 
-class ValidationReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class ValidationReport(Frozen):
     pack: str
     version: str
     content_hash: str
@@ -94,9 +90,15 @@ async def probe_hidden(pack: Pack, task: SweTask | QaTask, backend: SandboxBacke
 
 async def _run(pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path, concurrency: int) -> Run:
     request = RunRequest(
-        packs=[pack], agent=agent, backend=backend, pricing=NoModel(), run_dir=run_dir,
-        model=ModelRef(spec="none", endpoint_kind="none"), concurrency=concurrency, progress=False,
-    )  # fmt: skip
+        packs=[pack],
+        agent=agent,
+        backend=backend,
+        pricing=NoModel(),
+        run_dir=run_dir,
+        model=ModelRef(spec="none", endpoint_kind="none"),
+        concurrency=concurrency,
+        progress=False,
+    )
     return await execute(request)
 
 
@@ -120,10 +122,17 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
         problems += await probe_hidden(pack, task, backend)
     n = len(pack.tasks)
     return ValidationReport(
-        pack=pack.name, version=pack.version, content_hash=pack.content_hash, sandbox=backend.name, tasks=n,
-        oracle_rate=sum(r.resolved for r in first.results) / n, null_rate=sum(r.resolved for r in null.results) / n,
-        oracle_runs_agree=agree, problems=problems, wall_s=round(time.monotonic() - started, 2),
-    )  # fmt: skip
+        pack=pack.name,
+        version=pack.version,
+        content_hash=pack.content_hash,
+        sandbox=backend.name,
+        tasks=n,
+        oracle_rate=sum(r.resolved for r in first.results) / n,
+        null_rate=sum(r.resolved for r in null.results) / n,
+        oracle_runs_agree=agree,
+        problems=problems,
+        wall_s=round(time.monotonic() - started, 2),
+    )
 
 
 def _why(result: EpisodeResult) -> str:

@@ -11,8 +11,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from solvemeter.tasks.records import Budget
-
 TASK_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 DEFAULT_TEST_COMMAND = "python -m pytest -rA -p no:cacheprovider {tests_dir}"
 
@@ -22,11 +20,26 @@ class PackKind(StrEnum):
     QA = "qa"
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Frozen(BaseModel):
+    """The one base of every contract: immutable once made, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
 
 
-class Environment(Strict):
+class Budget(Frozen):
+    """Per-episode limits; None means unlimited."""
+
+    max_steps: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_wall_s: float | None = Field(default=None, gt=0)
+
+    def merged(self, override: Budget) -> Budget:
+        """This budget with every limit that ``override`` sets replaced."""
+        return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class Environment(Frozen):
     """What the sandbox needs installed: a virtualenv (bwrap) or an image layer (docker) per content hash."""
 
     requirements: tuple[str, ...] = ()
@@ -34,7 +47,7 @@ class Environment(Strict):
     """Extra shell commands run after pip, with the repository at /workspace (SWE-bench instances use these)."""
 
 
-class PackManifest(Strict):
+class PackManifest(Frozen):
     """pack.toml."""
 
     name: str = Field(pattern=TASK_ID_PATTERN)
@@ -46,7 +59,7 @@ class PackManifest(Strict):
     budgets: Budget = Budget()
 
 
-class SweSpec(Strict):
+class SweSpec(Frozen):
     """task.toml of a swe task."""
 
     difficulty: Literal["easy", "medium", "hard"]
@@ -58,7 +71,7 @@ class SweSpec(Strict):
     PASS_TO_PASS: tuple[str, ...] = ()
 
 
-class QaSpec(Strict):
+class QaSpec(Frozen):
     """task.toml of a qa task."""
 
     level: int = Field(ge=1, le=3)
@@ -68,7 +81,7 @@ class QaSpec(Strict):
     timeout_s: float = Field(default=60, gt=0)
 
 
-class SweBenchSpec(Strict):
+class SweBenchSpec(Frozen):
     """How a task loaded from a SWE-bench instance is graded; ``solvemeter.tasks.swebench`` resolves it."""
 
     repo: str
@@ -91,7 +104,7 @@ class SweBenchSpec(Strict):
     timeout_s: float = Field(default=1800, gt=0)
 
 
-class SweTask(Strict):
+class SweTask(Frozen):
     kind: Literal[PackKind.SWE] = PackKind.SWE
     id: str
     pack: str
@@ -125,7 +138,7 @@ class SweTask(Strict):
         return None
 
 
-class QaTask(Strict):
+class QaTask(Frozen):
     kind: Literal[PackKind.QA] = PackKind.QA
     id: str
     pack: str
@@ -151,7 +164,7 @@ class QaTask(Strict):
 Task = Annotated[SweTask | QaTask, Field(discriminator="kind")]
 
 
-class Pack(Strict):
+class Pack(Frozen):
     manifest: PackManifest
     root: Path
     tasks: tuple[SweTask | QaTask, ...]

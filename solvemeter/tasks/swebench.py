@@ -19,12 +19,13 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
 
 from solvemeter.errors import PackError
 from solvemeter.tasks.models import (
     TASK_ID_PATTERN,
     Environment,
+    Frozen,
     Pack,
     PackKind,
     PackManifest,
@@ -81,10 +82,10 @@ StringList = Annotated[tuple[str, ...], BeforeValidator(_list_of_strings)]
 Commands = Annotated[tuple[str, ...], BeforeValidator(_commands)]
 
 
-class SweBenchInstance(BaseModel):
+class SweBenchInstance(Frozen):
     """One instance as SWE-bench publishes it, plus solvemeter's optional per-instance overrides."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     instance_id: str = Field(min_length=1)
     repo: str = Field(pattern=REPO_PATTERN)
@@ -248,11 +249,19 @@ def resolve_spec(instance: SweBenchInstance, tree: Path, test_patch: Path) -> tu
     eval_type = instance.eval_type or _eval_type(instance.repo)
     requirements = [*TOOLING, *table.get("pip_packages", ()), *(instance.requirements or ())]
     spec = SweBenchSpec(
-        repo=instance.repo, base_commit=instance.base_commit, version=instance.version, test_patch=test_patch,
-        test_files=tuple(touched), test_command=test_command, install_commands=tuple(install), log_parser=parser,
-        eval_type=eval_type, spec_source=source, difficulty=DIFFICULTY.get(instance.difficulty or ""),
+        repo=instance.repo,
+        base_commit=instance.base_commit,
+        version=instance.version,
+        test_patch=test_patch,
+        test_files=tuple(touched),
+        test_command=test_command,
+        install_commands=tuple(install),
+        log_parser=parser,
+        eval_type=eval_type,
+        spec_source=source,
+        difficulty=DIFFICULTY.get(instance.difficulty or ""),
         timeout_s=instance.timeout or SweBenchSpec.model_fields["timeout_s"].default,
-    )  # fmt: skip
+    )
     return spec, Environment(requirements=tuple(dict.fromkeys(requirements)))
 
 
@@ -320,9 +329,12 @@ def load_swebench_pack(
     source = RepoSource(mirrors, clone_url_template or os.environ.get(CLONE_URL_VARIABLE) or None)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest = PackManifest(
-        name=pack_name(path, name), version=digest[:12], kind=PackKind.SWE, license="as each repository's",
+        name=pack_name(path, name),
+        version=digest[:12],
+        kind=PackKind.SWE,
+        license="as each repository's",
         description=f"SWE-bench instances from {path.name}",
-    )  # fmt: skip
+    )
     tasks = [instance_task(i, manifest.name, source) for i in instances]
     return Pack(manifest=manifest, root=instances_cache(), tasks=tuple(tasks), content_hash=f"sha256:{digest}")
 

@@ -15,12 +15,12 @@ from solvemeter.agents.react import ReactAgent
 from solvemeter.agents.scripted import ScriptedEndpoint, tool_call_message
 from solvemeter.agents.shell import ShellAgent
 from solvemeter.errors import PriceError
+from solvemeter.runs.records import ModelRef, Outcome, StopReason
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.endpoints import TokenPricing, choose_pricing
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.models import Pack
-from solvemeter.tasks.records import Budget, ModelRef, Outcome, StopReason
+from solvemeter.tasks.models import Budget, Pack
 from tests.factories import make_swe_pack
 
 FIX = "```bash\nsed -i 's/a - b/a + b/' calc/__init__.py\n```"
@@ -38,9 +38,16 @@ def client(endpoint: ScriptedEndpoint, **kw) -> ChatClient:
 
 async def run(pack: Pack, agent, tmp_path: Path, budget: Budget | None = None, pricing=None):
     request = RunRequest(
-        packs=[pack], agent=agent, backend=BwrapBackend(), pricing=pricing or NoModel(), run_dir=tmp_path / "run",
-        model=ModelRef(spec=agent.model, endpoint_kind="openai"), budget=budget or Budget(), progress=False, infra_attempts=1,
-    )  # fmt: skip
+        packs=[pack],
+        agent=agent,
+        backend=BwrapBackend(),
+        pricing=pricing or NoModel(),
+        run_dir=tmp_path / "run",
+        model=ModelRef(spec=agent.model, endpoint_kind="openai"),
+        budget=budget or Budget(),
+        progress=False,
+        infra_attempts=1,
+    )
     stored = await execute(request)
     (result,) = stored.results
     trajectory = json.loads((tmp_path / "run" / result.trajectory).read_text())
@@ -178,14 +185,21 @@ async def test_a_model_run_resumes_when_its_server_comes_back_on_another_port(pa
         async with ScriptedEndpoint(lambda n, body: [FIX, SUBMIT][(n - 1) % 2]) as endpoint:
             agent = ShellAgent(client(endpoint))
             request = RunRequest(
-                packs=[pack], agent=agent, backend=BwrapBackend(), pricing=NoModel(), run_dir=tmp_path / "run",
-                model=ModelRef(spec=agent.model, endpoint_kind="local", base_url=endpoint.base_url), epochs=2,
+                packs=[pack],
+                agent=agent,
+                backend=BwrapBackend(),
+                pricing=NoModel(),
+                run_dir=tmp_path / "run",
+                model=ModelRef(spec=agent.model, endpoint_kind="local", base_url=endpoint.base_url),
+                epochs=2,
                 progress=False,
             )
             return await execute(request), len(endpoint.requests)
 
     first, _ = await run_on_new_server()
     assert len(first.results) == 2
-    (tmp_path / "run" / "results.jsonl").write_text((tmp_path / "run" / "results.jsonl").read_text().splitlines()[0] + "\n")
+    (tmp_path / "run" / "results.jsonl").write_text(
+        (tmp_path / "run" / "results.jsonl").read_text().splitlines()[0] + "\n"
+    )
     resumed, requests = await run_on_new_server()
     assert len(resumed.results) == 2 and requests == 2  # only the missing episode ran again

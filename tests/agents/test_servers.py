@@ -90,13 +90,23 @@ def test_vllm_command_serves_on_loopback_with_tools_on():
     server = VllmServer("Qwen/Qwen2.5-Coder-7B-Instruct", gpus=2, port=8123, extra_args=["--dtype", "bfloat16"])
 
     assert server.command() == [
-        "vllm", "serve", "Qwen/Qwen2.5-Coder-7B-Instruct",
-        "--host", "127.0.0.1", "--port", "8123",
-        "--served-model-name", "Qwen2.5-Coder-7B-Instruct",
-        "--tensor-parallel-size", "2",
-        "--enable-auto-tool-choice", "--tool-call-parser", "hermes",
-        "--dtype", "bfloat16",
-    ]  # fmt: skip
+        "vllm",
+        "serve",
+        "Qwen/Qwen2.5-Coder-7B-Instruct",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8123",
+        "--served-model-name",
+        "Qwen2.5-Coder-7B-Instruct",
+        "--tensor-parallel-size",
+        "2",
+        "--enable-auto-tool-choice",
+        "--tool-call-parser",
+        "hermes",
+        "--dtype",
+        "bfloat16",
+    ]
     assert server.base_url == "http://127.0.0.1:8123/v1"
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from solvemeter.agents.base import NoModel
+from solvemeter.runs.records import Outcome
 from solvemeter.sandboxes.base import Limits
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.episode import Episode, EpisodePlan
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.records import Budget, Outcome
+from solvemeter.tasks.models import Budget
 from tests.factories import CommandAgent, make_swe_pack
 
 

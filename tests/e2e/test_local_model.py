@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from solvemeter.agents.weights import list_models
-from solvemeter.tasks.runs import load_run
+from solvemeter.runs.reading import load_run
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -24,10 +24,30 @@ def weights_pulled() -> None:
 def test_a_real_episode_records_steps_tokens_and_cost_that_agree_with_its_trajectory(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     done = subprocess.run(
-        [sys.executable, "-m", "solvemeter", "run", "--pack", "swe-mini", "--model", "local/qwen2.5-coder-0.5b",
-         "--agent", "shell", "--max-steps", "3", "--limit", "1", "--concurrency", "1", "--run-dir", str(run_dir)],
-        capture_output=True, text=True, timeout=1200,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "solvemeter",
+            "run",
+            "--pack",
+            "swe-mini",
+            "--model",
+            "local/qwen2.5-coder-0.5b",
+            "--agent",
+            "shell",
+            "--max-steps",
+            "3",
+            "--limit",
+            "1",
+            "--concurrency",
+            "1",
+            "--run-dir",
+            str(run_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     run = load_run(run_dir)
     (result,) = run.results

@@ -30,8 +30,11 @@ def make_spec(tmp_path: Path, **overrides: object) -> SandboxSpec:
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     values: dict[str, object] = {
-        "environment": Environment(), "run_id": f"test-{uuid.uuid4().hex[:8]}", "label": "contract", "limits": SMALL,
-    }  # fmt: skip
+        "environment": Environment(),
+        "run_id": f"test-{uuid.uuid4().hex[:8]}",
+        "label": "contract",
+        "limits": SMALL,
+    }
     values.update(overrides)
     return SandboxSpec(workspace, **values)  # type: ignore[arg-type]
 

@@ -48,8 +48,9 @@ def test_build_with_a_pack_makes_its_environment_image_with_its_requirements(doc
     env = next(r for r in rows if r["kind"] == "env")
     assert env["packs"] == ["swe-mini"]
     client = DockerBackend().client
-    version = client.containers.run(env["reference"], ["python", "-m", "pytest", "--version"], network_mode="none",
-                                    remove=True)  # fmt: skip
+    version = client.containers.run(
+        env["reference"], ["python", "-m", "pytest", "--version"], network_mode="none", remove=True
+    )
     assert version.decode().strip() == "pytest 9.2.0"
 
 

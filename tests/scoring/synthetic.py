@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from solvemeter.tasks.records import (
+from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, Run, load_run
+from solvemeter.runs.records import (
     AgentRef,
-    Budget,
     EpisodeResult,
     ModelRef,
     Outcome,
@@ -17,7 +17,7 @@ from solvemeter.tasks.records import (
     SandboxRef,
     StopReason,
 )
-from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, Run, load_run
+from solvemeter.tasks.models import Budget
 
 STOP_FOR = {
     Outcome.SOLVED: StopReason.SUBMITTED,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from solvemeter.errors import RunError
+from solvemeter.runs.reading import Run
+from solvemeter.runs.records import Outcome
 from solvemeter.scoring.attribution import Attribution, attribute
-from solvemeter.tasks.records import Outcome
-from solvemeter.tasks.runs import Run
 from tests.scoring.synthetic import make_episode, write_run
 
 TASKS = 40
@@ -118,8 +118,10 @@ def test_an_unpriced_grid_attributes_success_only(tmp_path: Path) -> None:
 
 
 def test_a_cell_that_solved_nothing_leaves_its_cost_effects_undefined(tmp_path: Path) -> None:
-    runs = [cell_run(tmp_path, model, agent, 0 if (model, agent) == ("m1", "basic") else solved)
-            for (model, agent), solved in SOLVED.items()]  # fmt: skip
+    runs = [
+        cell_run(tmp_path, model, agent, 0 if (model, agent) == ("m1", "basic") else solved)
+        for (model, agent), solved in SOLVED.items()
+    ]
     attribution = attribute(runs)
     model_cost = next(e for e in attribution.main_effects if e.metric == "cost_per_solved_usd" and e.factor == "model")
     assert model_cost.estimate is None  # no price per solved task exists for a cell with no solved task

@@ -15,11 +15,12 @@ from solvemeter.agents.base import NoModel
 from solvemeter.agents.client import ChatClient, ModelSpec
 from solvemeter.agents.scripted import ScriptedEndpoint
 from solvemeter.agents.shell import ShellAgent
+from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.scoring.curves import budget_curves
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.records import Budget, ModelRef
+from solvemeter.tasks.models import Budget
 from tests.factories import make_qa_pack
 
 ANSWERS = ["3", "4", "5", "6", "7", "8", "9", "2"]
@@ -43,10 +44,16 @@ async def run_with_cap(pack_dir: Path, run_dir: Path, cap: int):
     async with ScriptedEndpoint(script) as endpoint:
         client = ChatClient(ModelSpec.parse("openai/scripted"), endpoint.base_url)
         request = RunRequest(
-            packs=[load_pack(pack_dir)], agent=ShellAgent(client), backend=BwrapBackend(), pricing=NoModel(),
-            run_dir=run_dir, model=ModelRef(spec="openai/scripted", endpoint_kind="scripted"),
-            budget=Budget(max_steps=cap), concurrency=4, progress=False,
-        )  # fmt: skip
+            packs=[load_pack(pack_dir)],
+            agent=ShellAgent(client),
+            backend=BwrapBackend(),
+            pricing=NoModel(),
+            run_dir=run_dir,
+            model=ModelRef(spec="openai/scripted", endpoint_kind="scripted"),
+            budget=Budget(max_steps=cap),
+            concurrency=4,
+            progress=False,
+        )
         return await execute(request)
 
 

@@ -10,10 +10,10 @@ import typer
 from typer.testing import CliRunner
 
 from solvemeter.errors import RunError, SolvemeterError
+from solvemeter.runs.reading import RESULTS_FILE
+from solvemeter.runs.records import Outcome, PackRef
 from solvemeter.scoring.cli import register
 from solvemeter.scoring.leaderboard import LeaderboardError
-from solvemeter.tasks.records import Outcome, PackRef
-from solvemeter.tasks.runs import RESULTS_FILE
 from tests.scoring.synthetic import make_episode, write_run
 
 runner = CliRunner()

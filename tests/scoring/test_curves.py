@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from solvemeter.runs.records import Outcome, StopReason
 from solvemeter.scoring.curves import BudgetCurve, budget_curves
-from solvemeter.tasks.records import Outcome, StopReason
 from tests.scoring.synthetic import make_episode, write_run
 
 

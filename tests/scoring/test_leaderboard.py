@@ -9,6 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, Run, load_run
+from solvemeter.runs.records import Outcome
 from solvemeter.scoring.leaderboard import (
     SCHEMA_FILE,
     Leaderboard,
@@ -17,8 +19,6 @@ from solvemeter.scoring.leaderboard import (
     render_json_schema,
     validate_leaderboard,
 )
-from solvemeter.tasks.records import Outcome
-from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, Run, load_run
 from tests.scoring.synthetic import make_episode, write_run
 
 

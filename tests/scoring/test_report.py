@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 from rich.console import Console
 
+from solvemeter.runs.records import Outcome
 from solvemeter.scoring.report import RunReport, build_report
 from solvemeter.scoring.terminal import report_renderables
-from solvemeter.tasks.records import Outcome
 from tests.scoring.synthetic import PACKS, make_episode, write_run
 
 S, F, B, A, INFRA = Outcome.SOLVED, Outcome.FAILED, Outcome.BUDGET_EXHAUSTED, Outcome.AGENT_ERROR, Outcome.INFRA_ERROR

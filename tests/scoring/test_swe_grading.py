@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from solvemeter.agents.base import NoModel
+from solvemeter.runs.records import Outcome
 from solvemeter.sandboxes.base import Limits
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.scoring.swe import filter_submission, summary_section
 from solvemeter.suite.episode import Episode, EpisodePlan
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.models import Pack
-from solvemeter.tasks.records import Budget, Outcome
+from solvemeter.tasks.models import Budget, Pack
 from tests.factories import CommandAgent, make_swe_pack
 
 FIX = "sed -i 's/a - b/a + b/' calc/__init__.py"

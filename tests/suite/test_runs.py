@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from solvemeter.tasks.runs import load_run
+from solvemeter.runs.reading import load_run
 from tests.factories import make_swe_pack
 
 
@@ -69,8 +69,12 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(pack: Path
     assert solvemeter("run", *args, "--run-dir", str(tmp_path / "whole")).returncode == 0
 
     interrupted = tmp_path / "interrupted"
-    proc = subprocess.Popen([sys.executable, "-m", "solvemeter", "run", *args, "--run-dir", str(interrupted)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solvemeter", "run", *args, "--run-dir", str(interrupted)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     results = interrupted / "results.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not results.exists() or results.read_text().count("\n") < 3):
@@ -104,10 +108,10 @@ class CrashingAgent:
 
 async def test_an_agent_that_raises_is_recorded_as_infra_error_after_its_retries(pack: Path, tmp_path: Path) -> None:
     from solvemeter.agents.base import NoModel
+    from solvemeter.runs.records import ModelRef, Outcome
     from solvemeter.sandboxes.bwrap import BwrapBackend
     from solvemeter.suite.executor import RunRequest, execute
     from solvemeter.tasks.loader import load_pack
-    from solvemeter.tasks.records import ModelRef, Outcome
 
     request = RunRequest(
         packs=[load_pack(pack)],

@@ -14,22 +14,34 @@ from typer.testing import CliRunner
 
 from solvemeter.agents.base import NoModel
 from solvemeter.errors import PackError
+from solvemeter.runs.reading import load_run
+from solvemeter.runs.records import Outcome
 from solvemeter.sandboxes.base import Limits
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite import cli, swebench_cli
 from solvemeter.suite.episode import Episode, EpisodePlan
 from solvemeter.suite.swebench_cli import read_predictions
-from solvemeter.tasks.records import Budget, Outcome
-from solvemeter.tasks.runs import load_run
+from solvemeter.tasks.models import Budget
 from solvemeter.tasks.swebench import load_swebench_pack
 from tests.factories import CommandAgent
 from tests.swebench.factories import F2P, instance, make_mirrors, write_jsonl
 
 SWEBENCH_REPORT_KEYS = {
-    "total_instances", "submitted_instances", "completed_instances", "resolved_instances", "unresolved_instances",
-    "empty_patch_instances", "error_instances", "resolved_ids", "unresolved_ids", "empty_patch_ids", "error_ids",
-    "completed_ids", "submitted_ids", "schema_version",
-}  # fmt: skip
+    "total_instances",
+    "submitted_instances",
+    "completed_instances",
+    "resolved_instances",
+    "unresolved_instances",
+    "empty_patch_instances",
+    "error_instances",
+    "resolved_ids",
+    "unresolved_ids",
+    "empty_patch_ids",
+    "error_ids",
+    "completed_ids",
+    "submitted_ids",
+    "schema_version",
+}
 NOT_A_PATCH_THAT_APPLIES = (
     "diff --git a/src/calc/__init__.py b/src/calc/__init__.py\n--- a/src/calc/__init__.py\n"
     "+++ b/src/calc/__init__.py\n@@ -1,2 +1,2 @@\n def plus(a, b):\n-    return a ^ b\n+    return a + b\n"
@@ -56,20 +68,38 @@ def evaluation(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any]
     repos, base, patches = make_mirrors(root)
     v5 = {"eval_script": V5_SCRIPT, "log_parser": "parse_log_pytest_v2", "eval_type": "pass_and_fail"}
     extra: dict[str, dict[str, str]] = {"v5": v5}
-    predicted = {"gold": patches["patch"], "empty": "", "wrong": patches["wrong"],
-                 "broken": NOT_A_PATCH_THAT_APPLIES, "v5": patches["patch"]}  # fmt: skip
+    predicted = {
+        "gold": patches["patch"],
+        "empty": "",
+        "wrong": patches["wrong"],
+        "broken": NOT_A_PATCH_THAT_APPLIES,
+        "v5": patches["patch"],
+    }
     rows = [instance(base, patches, f"acme__calc-{k}", **extra.get(k, {})) for k in predicted]
     instances = write_jsonl(root / "instances.jsonl", rows)
     predictions = write_jsonl(
         root / "predictions.jsonl",
-        [{"instance_id": f"acme__calc-{k}", "model_name_or_path": "acme/model-7b", "model_patch": p}
-         for k, p in predicted.items()],
-    )  # fmt: skip
+        [
+            {"instance_id": f"acme__calc-{k}", "model_name_or_path": "acme/model-7b", "model_patch": p}
+            for k, p in predicted.items()
+        ],
+    )
     run_dir = root / "run"
     done = solvemeter(
-        "swebench", "evaluate", "--instances", str(instances), "--predictions", str(predictions),
-        "--repos", str(repos), "--run-dir", str(run_dir), "--concurrency", "5", "--json",
-    )  # fmt: skip
+        "swebench",
+        "evaluate",
+        "--instances",
+        str(instances),
+        "--predictions",
+        str(predictions),
+        "--repos",
+        str(repos),
+        "--run-dir",
+        str(run_dir),
+        "--concurrency",
+        "5",
+        "--json",
+    )
     assert done.exit_code == 0, done.output
     return json.loads(done.stdout), run_dir
 
@@ -137,8 +167,9 @@ async def test_the_agent_never_sees_the_test_patch_and_its_edits_to_those_files_
     agent = CommandAgent(
         "ls tests", "git log --oneline | wc -l", f"ls -A {pack.root}", f"cat {pack.tasks[0].swebench.test_patch}", cheat
     )
-    plan = EpisodePlan(run_id="t", pack=pack, task=pack.tasks[0], epoch=1, budget=Budget(), limits=Limits(),
-                       hidden=(pack.root,))  # fmt: skip
+    plan = EpisodePlan(
+        run_id="t", pack=pack, task=pack.tasks[0], epoch=1, budget=Budget(), limits=Limits(), hidden=(pack.root,)
+    )
     result, _ = await Episode(plan, agent, BwrapBackend(), NoModel()).run()
     listing, history, cache, test_patch, _ = agent.results
     assert listing.stdout.split() == ["test_neg.py"]
@@ -152,8 +183,9 @@ async def test_the_agent_never_sees_the_test_patch_and_its_edits_to_those_files_
 def test_run_takes_an_instances_file_with_repos(tmp_path: Path) -> None:
     repos, base, patches = make_mirrors(tmp_path)
     instances = write_jsonl(tmp_path / "tiny-swe.jsonl", [instance(base, patches)])
-    done = solvemeter("run", "--pack", str(instances), "--repos", str(repos), "--agent", "oracle",
-                      "--run-dir", str(tmp_path / "r"))  # fmt: skip
+    done = solvemeter(
+        "run", "--pack", str(instances), "--repos", str(repos), "--agent", "oracle", "--run-dir", str(tmp_path / "r")
+    )
     assert done.exit_code == 0, done.output
     (result,) = load_run(tmp_path / "r").results
     assert result.pack == "tiny-swe" and result.task_id == "acme__calc-1" and result.outcome is Outcome.SOLVED
@@ -172,7 +204,8 @@ async def test_the_docker_backend_grades_an_instance_the_same_way(docker_backend
     repos, base, patches = make_mirrors(tmp_path)
     pack = load_swebench_pack(write_jsonl(tmp_path / "i.jsonl", [instance(base, patches)]), repos=repos)
     fix = f"cat > /tmp/fix.patch <<'EOF'\n{patches['patch']}EOF\ngit apply /tmp/fix.patch"
-    plan = EpisodePlan(run_id="t", pack=pack, task=pack.tasks[0], epoch=1, budget=Budget(), limits=Limits(),
-                       hidden=(pack.root,))  # fmt: skip
+    plan = EpisodePlan(
+        run_id="t", pack=pack, task=pack.tasks[0], epoch=1, budget=Budget(), limits=Limits(), hidden=(pack.root,)
+    )
     result, _ = await Episode(plan, CommandAgent(fix), docker_backend, NoModel()).run()
     assert result.outcome is Outcome.SOLVED, (result.error, result.grade and result.grade.log_tail)

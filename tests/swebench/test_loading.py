@@ -126,8 +126,14 @@ def test_unknown_repositories_get_the_default_spec(mirrors, tmp_path: Path) -> N
 
 def test_instance_overrides_win(mirrors, tmp_path: Path) -> None:
     repos, base, patches = mirrors
-    row = instance(base, patches, install=["make deps", "pip install -e ."], test_cmd="pytest -rA tests",
-                   requirements='["numpy==2.0.0"]', timeout=99)  # fmt: skip
+    row = instance(
+        base,
+        patches,
+        install=["make deps", "pip install -e ."],
+        test_cmd="pytest -rA tests",
+        requirements='["numpy==2.0.0"]',
+        timeout=99,
+    )
     task = load_swebench_pack(write_jsonl(tmp_path / "i.jsonl", [row]), repos=repos).tasks[0]
     assert task.swebench.spec_source == "instance" and task.swebench.test_command == "pytest -rA tests"
     assert task.swebench.install_commands == ("make deps", "pip install -e .")

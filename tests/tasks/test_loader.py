@@ -49,7 +49,10 @@ def test_builtin_packs_are_found_by_name() -> None:
         (lambda p: shutil.rmtree(task_dir(p) / "tests"), r"tests: missing directory of hidden tests"),
         (lambda p: (task_dir(p) / "solution.patch").unlink(), r"solution\.patch: missing file"),
         (lambda p: write(p / "pack.toml", "name = [unclosed"), r"pack\.toml: bad TOML"),
-        (lambda p: write(task_dir(p) / "task.toml", 'difficulty = "easy"\n'), r"task\.toml: missing field 'FAIL_TO_PASS'"),
+        (
+            lambda p: write(task_dir(p) / "task.toml", 'difficulty = "easy"\n'),
+            r"task\.toml: missing field 'FAIL_TO_PASS'",
+        ),
         (
             lambda p: write(task_dir(p) / "task.toml", (task_dir(p) / "task.toml").read_text() + "colour = 'red'\n"),
             r"task\.toml: unknown field 'colour'",
@@ -59,7 +62,9 @@ def test_builtin_packs_are_found_by_name() -> None:
             r"pack\.toml: field 'kind'",
         ),
         (
-            lambda p: write(task_dir(p) / "solution.patch", (task_dir(p) / "solution.patch").read_text().replace("a - b", "a * b")),
+            lambda p: write(
+                task_dir(p) / "solution.patch", (task_dir(p) / "solution.patch").read_text().replace("a - b", "a * b")
+            ),
             r"solution\.patch: does not apply",
         ),
         (
@@ -71,9 +76,20 @@ def test_builtin_packs_are_found_by_name() -> None:
         ),
         (lambda p: shutil.copytree(task_dir(p), p / "tasks" / "Bad_Id"), r"task id 'Bad_Id' must be lowercase"),
     ],
-    ids=["no-pack-toml", "no-problem", "no-hidden-tests", "no-patch", "bad-toml", "missing-field",
-         "unknown-field", "bad-kind", "patch-does-not-apply", "unknown-test", "bad-task-id"],
-)  # fmt: skip
+    ids=[
+        "no-pack-toml",
+        "no-problem",
+        "no-hidden-tests",
+        "no-patch",
+        "bad-toml",
+        "missing-field",
+        "unknown-field",
+        "bad-kind",
+        "patch-does-not-apply",
+        "unknown-test",
+        "bad-task-id",
+    ],
+)
 def test_malformed_packs_fail_with_one_sentence_naming_the_file(pack: Path, damage, expected: str) -> None:
     damage(pack)
     with pytest.raises(PackError, match=expected) as caught:

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from solvemeter.tasks.records import Record, StopReason
+from solvemeter.runs.records import StopReason
+from solvemeter.tasks.models import Frozen
 
 TRAJECTORY_SCHEMA: Literal["solvemeter.trajectory/1"] = "solvemeter.trajectory/1"
 OBSERVATION_LIMIT = 8000
@@ -25,12 +26,12 @@ def truncate(text: str, limit: int = OBSERVATION_LIMIT) -> str:
     return text[:half] + TRUNCATION_MARKER.format(dropped=len(text) - 2 * half) + text[-half:]
 
 
-class Message(Record):
+class Message(Frozen):
     role: Literal["system", "user", "assistant", "tool"]
     content: str
 
 
-class ToolCall(Record):
+class ToolCall(Frozen):
     name: str
     arguments: dict[str, str | int | float | bool | None]
     observation: str = Field(description="truncated with a visible marker")
@@ -38,7 +39,7 @@ class ToolCall(Record):
     latency_s: float = 0.0
 
 
-class Step(Record):
+class Step(Frozen):
     index: int = Field(ge=1, description="the model call's number in the episode")
     messages_in: tuple[Message, ...]
     reply: str
@@ -52,7 +53,7 @@ class Step(Record):
     elapsed_s: float = Field(default=0.0, description="seconds since the episode started, at the step's end")
 
 
-class Trajectory(Record):
+class Trajectory(Frozen):
     schema_: Literal["solvemeter.trajectory/1"] = Field(default=TRAJECTORY_SCHEMA, alias="schema")
     run_id: str
     task_id: str

@@ -1,6 +1,6 @@
 """Reading a run directory: its manifest and its finished episodes.
 
-Writing lives in ``solvemeter.suite.store``; reading is shared by every area that reports on runs.
+Writing lives in ``solvemeter.runs.store``; reading is shared by every area that reports on runs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from solvemeter.errors import RunError
-from solvemeter.tasks.records import EpisodeResult, RunManifest
+from solvemeter.runs.records import EpisodeResult, RunManifest
 
 MANIFEST_FILE = "manifest.json"
 RESULTS_FILE = "results.jsonl"

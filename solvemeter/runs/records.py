@@ -9,14 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from solvemeter.tasks.models import Budget, Frozen
 
 EPISODE_SCHEMA: Literal["solvemeter.episode/1"] = "solvemeter.episode/1"
 MANIFEST_SCHEMA: Literal["solvemeter.manifest/1"] = "solvemeter.manifest/1"
 
 
-class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class Outcome(StrEnum):
@@ -41,25 +41,12 @@ class StopReason(StrEnum):
         return self in (StopReason.MAX_STEPS, StopReason.MAX_TOKENS, StopReason.MAX_COST, StopReason.MAX_WALL)
 
 
-class Budget(Record):
-    """Per-episode limits; None means unlimited."""
-
-    max_steps: int | None = Field(default=None, ge=1)
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_cost_usd: float | None = Field(default=None, gt=0)
-    max_wall_s: float | None = Field(default=None, gt=0)
-
-    def merged(self, override: Budget) -> Budget:
-        """This budget with every limit that ``override`` sets replaced."""
-        return self.model_copy(update=override.model_dump(exclude_none=True))
-
-
-class TestOutcome(Record):
+class TestOutcome(Frozen):
     success: tuple[str, ...] = ()
     failure: tuple[str, ...] = ()
 
 
-class SweGrade(Record):
+class SweGrade(Frozen):
     kind: Literal["swe"] = "swe"
     patch_applied: bool
     fail_to_pass: TestOutcome = TestOutcome()
@@ -75,7 +62,7 @@ class SweGrade(Record):
         return self.patch_applied and self.score == 1.0 and not self.fail_to_pass.failure
 
 
-class QaGrade(Record):
+class QaGrade(Frozen):
     kind: Literal["qa"] = "qa"
     given: str | None
     expected: str
@@ -93,7 +80,7 @@ class QaGrade(Record):
 Grade = Annotated[SweGrade | QaGrade, Field(discriminator="kind")]
 
 
-class EpisodeResult(Record):
+class EpisodeResult(Frozen):
     """One finished episode: one line of results.jsonl."""
 
     schema_: Literal["solvemeter.episode/1"] = Field(default=EPISODE_SCHEMA, alias="schema")
@@ -136,33 +123,33 @@ class EpisodeResult(Record):
         return self.outcome is not Outcome.INFRA_ERROR
 
 
-class PackRef(Record):
+class PackRef(Frozen):
     name: str
     version: str
     content_hash: str
     kind: str
 
 
-class ModelRef(Record):
+class ModelRef(Frozen):
     spec: str
     endpoint_kind: str
     base_url: str | None = None
     serving: dict[str, str] = Field(default_factory=dict, description="serving configuration, e.g. vLLM flags")
 
 
-class AgentRef(Record):
+class AgentRef(Frozen):
     name: str
     config_hash: str
     config: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
 
-class SandboxRef(Record):
+class SandboxRef(Frozen):
     backend: str
     image_digest: str | None = None
     environments: dict[str, str] = Field(default_factory=dict, description="pack -> environment hash")
 
 
-class RunManifest(Record):
+class RunManifest(Frozen):
     schema_: Literal["solvemeter.manifest/1"] = Field(default=MANIFEST_SCHEMA, alias="schema")
     run_id: str
     suite_version: str

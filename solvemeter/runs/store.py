@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from solvemeter.errors import RunError
-from solvemeter.tasks.records import EpisodeResult, Outcome, RunManifest
-from solvemeter.tasks.runs import MANIFEST_FILE, RESULTS_FILE, read_manifest, read_results
-from solvemeter.tasks.trajectory import Trajectory
+from solvemeter.runs.records import EpisodeResult, Outcome, RunManifest
+from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, read_manifest, read_results
+from solvemeter.runs.trajectory import Trajectory
 
 
 def write_atomic(path: Path, data: str) -> None:
