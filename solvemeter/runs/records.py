@@ -80,6 +80,20 @@ class QaGrade(Frozen):
 Grade = Annotated[SweGrade | QaGrade, Field(discriminator="kind")]
 
 
+class Timing(Frozen):
+    """Per-episode time split and model speed; speed is recorded beside success, never instead of it."""
+
+    model_s: float = Field(default=0.0, ge=0)
+    """Seconds waiting on the model endpoint."""
+    tool_s: float = Field(default=0.0, ge=0)
+    """Seconds running the agent's tool calls in its sandbox."""
+    grading_s: float = Field(default=0.0, ge=0)
+    ttft_s: float | None = Field(default=None, ge=0)
+    """Median time to first token over the episode's model calls (streaming endpoints)."""
+    output_tokens_per_s: float | None = Field(default=None, ge=0)
+    """Output tokens over the time spent generating them, across the episode's model calls."""
+
+
 class EpisodeResult(Frozen):
     """One finished episode: one line of results.jsonl."""
 
@@ -112,6 +126,12 @@ class EpisodeResult(Frozen):
     human_steps: int | None = None
     grade: Grade | None = None
     trajectory: str | None = Field(default=None, description="path relative to the run directory")
+    integrity: tuple[str, ...] = ()
+    """Integrity flags raised while grading (docs/integrity.md); a flagged episode is never resolved."""
+    task_date: str | None = None
+    """When the task's fix was made (ISO date), for contamination splits against a model's cut-off."""
+    timing: Timing | None = None
+    """Where the episode's time went, and how fast the model answered."""
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -167,6 +187,10 @@ class RunManifest(Frozen):
     host: str
     started_at: str
     finished_at: str | None = None
+    executor: str = "local"
+    """local (asyncio on this machine) or ray (a cluster); results do not depend on it."""
+    network: str = "none"
+    """The agent sandbox's network policy: none, any, or allow=HOST[,HOST]; grading never has network."""
 
     def plan_key(self) -> dict[str, object]:
         """What must match for a run directory to be resumed: the same work, asked the same way."""

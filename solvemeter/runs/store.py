@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 from solvemeter.errors import RunError
-from solvemeter.runs.records import EpisodeResult, Outcome, RunManifest
 from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, read_manifest, read_results
+from solvemeter.runs.records import EpisodeResult, Outcome, RunManifest
 from solvemeter.runs.trajectory import Trajectory
 
 
