@@ -1,0 +1,89 @@
+"""Registries: how solvemeter finds agents, sandbox backends, task kinds, graders and pricers by name.
+
+Every kind of extension has one registry, filled from the Python entry-point group ``solvemeter.<kind>``.
+The built-ins are declared in solvemeter's own pyproject.toml exactly as a user's package declares its
+own, so the core never lists its extensions. A name of the form ``module:attr`` loads an object from the
+user's own file without packaging it (the module must be importable, e.g. from the current directory).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from solvemeter.errors import SolvemeterError
+
+T = TypeVar("T")
+
+
+class UnknownExtension(SolvemeterError):
+    pass
+
+
+def load_object(reference: str) -> object:
+    """``package.module:attr`` (dots allowed in attr) → the object; the current directory is importable."""
+    module_name, _, attr = reference.partition(":")
+    if not module_name or not attr:
+        raise UnknownExtension(f"'{reference}' is not of the form module:attribute — e.g. mypkg.agent:graph")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        target: object = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UnknownExtension(f"cannot import '{module_name}' ({exc}) — is it on the Python path?") from None
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise UnknownExtension(f"'{module_name}' has no attribute '{attr}' — check the name after ':'") from None
+    return target
+
+
+class Registry(Generic[T]):
+    """Named objects of one kind, from the ``solvemeter.<kind>`` entry points plus explicit registrations."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.group = f"solvemeter.{kind}"
+        self._registered: dict[str, T] = {}
+
+    def register(self, name: str, value: T) -> T:
+        """Register ``value`` under ``name`` for this process (tests, notebooks); returns it for chaining."""
+        self._registered[name] = value
+        return value
+
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        return {ep.name: ep for ep in entry_points(group=self.group)}
+
+    def names(self) -> list[str]:
+        return sorted({*self._entry_points(), *self._registered})
+
+    def get(self, name: str) -> T:
+        """The object registered as ``name``, or loaded from ``module:attr``."""
+        if name in self._registered:
+            return self._registered[name]
+        if ":" in name:
+            return load_object(name)  # type: ignore[return-value]
+        found = self._entry_points().get(name)
+        if found is None:
+            known = ", ".join(self.names()) or "none installed"
+            raise UnknownExtension(
+                f"no {self.kind[:-1] if self.kind.endswith('s') else self.kind} named '{name}' (known: {known}) — "
+                f"install a package that declares it in the '{self.group}' entry points, or pass module:attr"
+            )
+        return found.load()  # type: ignore[no-any-return]
+
+
+agents: Registry[object] = Registry("agents")
+"""Agent factories: ``factory(model, options) -> Agent``; see docs/extending.md."""
+sandboxes: Registry[object] = Registry("sandboxes")
+"""Sandbox backend classes (``SandboxBackend`` protocol)."""
+task_kinds: Registry[object] = Registry("task_kinds")
+"""Task kinds: how a task's workspace is laid out, its submission taken and graded."""
+graders: Registry[object] = Registry("graders")
+"""Graders by name (``swe``, ``qa``, ``swebench``)."""
+pricers: Registry[object] = Registry("pricers")
+"""Pricing schemes by endpoint kind (token-priced, server time)."""
