@@ -69,6 +69,8 @@ class SweSpec(Frozen):
     timeout_s: float = Field(default=120, gt=0)
     FAIL_TO_PASS: tuple[str, ...] = Field(min_length=1)
     PASS_TO_PASS: tuple[str, ...] = ()
+    date: str | None = None
+    """When the fix was made (ISO 8601; packs built from commits record the commit's date)."""
 
 
 class QaSpec(Frozen):
