@@ -33,6 +33,7 @@ from solvemeter.tasks.commits import (
     read_commit,
     statement_for,
     test_modules,
+    version_is_dynamic,
     why_not_a_task,
 )
 from solvemeter.tasks.models import Environment, Frozen
@@ -92,10 +93,14 @@ def _checkout(repo: Path, change: CommitChange, target: Path) -> None:
 
 
 def _apply(checkout: Path, patch: str) -> None:
-    if patch.strip():
-        subprocess.run(
-            ["git", "-C", str(checkout), "apply", "--whitespace=nowarn", "-"], input=patch.encode(), check=True
-        )
+    if not patch.strip():
+        return
+    applied = subprocess.run(
+        ["git", "-C", str(checkout), "apply", "--whitespace=nowarn", "-"], input=patch.encode(), capture_output=True
+    )
+    if applied.returncode != 0:
+        reason = applied.stderr.decode(errors="replace").strip().splitlines()[:1]
+        raise PackError(f"its diff does not apply to a checkout of its base ({' '.join(reason)})")
 
 
 def install_commands(checkout: Path, override: str | None) -> tuple[str, ...]:
@@ -126,9 +131,7 @@ async def _installed_version(sandbox: Sandbox, checkout: Path, install: tuple[st
 
 
 def _versioned(install: tuple[str, ...], version: str, checkout: Path) -> tuple[str, ...]:
-    pyproject = checkout / "pyproject.toml"
-    dynamic = pyproject.is_file() and '"version"' in pyproject.read_text(encoding="utf-8").split("dynamic", 1)[-1][:200]
-    if not install or not version or not (dynamic or (checkout / "setup.py").is_file()):
+    if not install or not version or not version_is_dynamic(checkout):
         return install
     return (f"export {VERSION_VARIABLE}={shlex.quote(version)}", *install)
 

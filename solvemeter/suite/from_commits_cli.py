@@ -179,6 +179,8 @@ def pack_from_commits(
 ) -> None:
     """Turn fix commits into tasks: base = first parent, FAIL_TO_PASS/PASS_TO_PASS measured twice, then validated."""
     repo = repo.resolve()
+    if out.exists() and any(out.iterdir()):
+        raise PackError(f"{out} is not empty — pass a new or empty directory for the pack")
     shas = pick_commits(repo, list(commits or []), since, revision_range)
     recipe = Recipe(
         globs=tuple(tests_glob) if tests_glob else DEFAULT_TEST_GLOBS,

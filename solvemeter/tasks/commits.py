@@ -181,3 +181,13 @@ def project_name(checkout: Path) -> str | None:
         found = re.search(r"(?m)^name\s*=\s*(\S+)", setup_cfg.read_text(encoding="utf-8"))
         return found.group(1) if found else None
     return None
+
+
+def version_is_dynamic(checkout: Path) -> bool:
+    """Whether packaging computes the version at install (pyproject's dynamic, or any setup.py)."""
+    pyproject = checkout / "pyproject.toml"
+    if pyproject.is_file():
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if "version" in project.get("dynamic", []):
+            return True
+    return (checkout / "setup.py").is_file()

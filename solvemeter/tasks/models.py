@@ -139,6 +139,11 @@ class SweTask(Frozen):
     def human_steps(self) -> int | None:
         return None
 
+    @property
+    def task_date(self) -> str | None:
+        """When the fix was made, where the pack records it (packs built from commits do)."""
+        return self.spec.date
+
 
 class QaTask(Frozen):
     kind: Literal[PackKind.QA] = PackKind.QA
@@ -161,6 +166,10 @@ class QaTask(Frozen):
     @property
     def human_steps(self) -> int | None:
         return self.spec.human_steps
+
+    @property
+    def task_date(self) -> str | None:
+        return None
 
 
 Task = Annotated[SweTask | QaTask, Field(discriminator="kind")]

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import solvemeter.suite.from_commits_cli  # noqa: F401  (registers `pack from-commits`)
 from solvemeter.suite.cli import app
 from solvemeter.suite.from_commits import classify
-from solvemeter.tasks.commits import leaks_diff
+from solvemeter.tasks.commits import leaks_diff, pick_commits
 from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.models import SweTask
 from tests.tasks.history import COMMITS, DATES, make_history
@@ -103,7 +103,7 @@ def test_each_task_starts_at_the_base_without_history_and_records_the_commit_dat
             continue
         task = pack.task(row["task_id"])
         assert isinstance(task, SweTask)
-        assert task.spec.date == DATES[name]
+        assert task.spec.date == task.task_date == DATES[name]  # what EpisodeResult.task_date is filled from
         assert not (task.repo / ".git").exists()
         assert "diff --git" not in task.problem
         assert task.problem.strip().splitlines()[0] == row["subject"]
@@ -125,10 +125,17 @@ def test_swebench_format_takes_statements_from_an_issue_file_and_validates(
     issues = tmp_path / "issues.json"
     issues.write_text(json.dumps({shas["clean-fix"][:12]: "Averaging nothing crashes the nightly report."}))
     built = from_commits(
-        str(repo), shas["clean-fix"], "--format", "swebench", "--problem-from", str(issues), "--out", str(tmp_path)
+        str(repo),
+        shas["clean-fix"],
+        "--format",
+        "swebench",
+        "--problem-from",
+        str(issues),
+        "--out",
+        str(tmp_path / "out"),
     )
     assert built["validation"]["oracle_rate"] == 1.0 and built["validation"]["null_rate"] == 0.0
-    [instance] = [json.loads(line) for line in (tmp_path / "instances.jsonl").read_text().splitlines()]
+    [instance] = [json.loads(line) for line in (tmp_path / "out" / "instances.jsonl").read_text().splitlines()]
     tagged = subprocess.run(["git", "-C", str(repo), "rev-parse", "v1.0.0"], capture_output=True, text=True)
     assert instance["base_commit"] == tagged.stdout.strip()  # the first parent of the fix
     assert instance["problem_statement"] == "Averaging nothing crashes the nightly report."
@@ -149,3 +156,9 @@ def test_a_statement_that_pastes_a_changed_line_leaks_the_diff() -> None:
     )
     assert leaks_diff("Please change it to\n    return total / count if count else 0\n", patch)
     assert not leaks_diff("Dividing by an empty count crashes.", patch)
+
+
+def test_since_picks_the_commits_made_after_the_date_oldest_first(history: tuple[Path, dict[str, str]]) -> None:
+    repo, shas = history
+    assert pick_commits(repo, [], "2025-05-15", None) == [shas["version-fix"], shas["leaky-message"]]
+    assert pick_commits(repo, ["HEAD~1"], None, None) == [shas["version-fix"]]
