@@ -56,7 +56,8 @@ def is_test_path(path: str, globs: tuple[str, ...]) -> bool:
 
 def pick_commits(repo: Path, commits: list[str], since: str | None, revision_range: str | None) -> list[str]:
     """Full hashes of the named commits, then of the non-merge commits in the range / since the date, oldest first."""
-    if not (repo / ".git").exists() and git(repo, "rev-parse", "--is-bare-repository").strip() != "true":
+    inside = subprocess.run(["git", "-C", str(repo), "rev-parse", "--git-dir"], capture_output=True)
+    if not repo.is_dir() or inside.returncode != 0:
         raise PackError(f"{repo}: not a git repository — pass the path of a clone")
     picked = [git(repo, "rev-parse", "--verify", f"{c}^{{commit}}").strip() for c in commits]
     if since or revision_range:

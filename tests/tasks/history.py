@@ -197,3 +197,32 @@ def make_history(root: Path) -> tuple[Path, dict[str, str]]:
         {"tests/test_total.py": TOTAL_TESTS + "\n\ndef test_total_of_nothing():\n    assert total([]) == 0\n"},
     )
     return repo, shas
+
+
+DESCRIBE_SETUP = """\
+import subprocess
+
+from setuptools import setup
+
+# the version is whatever `git describe` says at install: no history, no install
+described = subprocess.run(["git", "describe", "--tags"], capture_output=True, text=True, check=True)
+setup(name="stamp", version=described.stdout.strip().lstrip("v"), packages=["stamp"])
+"""
+STAMP = 'from importlib.metadata import version\n\n__version__ = version("stamp")\n\n\ndef double(x):\n    return x + x + 1\n'
+STAMP_TEST = "from stamp import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+
+
+def make_describe_history(root: Path) -> tuple[Path, str]:
+    """A project whose setup.py asks `git describe` for its version, and one fix commit; returns the fix."""
+    repo = root / "stamp"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _commit(repo, {"setup.py": DESCRIBE_SETUP, "stamp/__init__.py": STAMP}, "stamp 2.0", "2025-01-01T12:00:00+00:00")
+    _git(repo, "tag", "v2.0")
+    fixed = STAMP.replace("x + x + 1", "x + x")
+    return repo, _commit(
+        repo,
+        {"stamp/__init__.py": fixed, "tests/test_double.py": STAMP_TEST},
+        "double() is off by one",
+        DATES["clean-fix"],
+    )

@@ -23,7 +23,7 @@ from solvemeter.suite.from_commits import classify
 from solvemeter.tasks.commits import leaks_diff, pick_commits
 from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.models import SweTask
-from tests.tasks.history import COMMITS, DATES, make_history
+from tests.tasks.history import COMMITS, DATES, make_describe_history, make_history
 
 pytestmark = pytest.mark.slow
 
@@ -141,6 +141,18 @@ def test_swebench_format_takes_statements_from_an_issue_file_and_validates(
     assert instance["problem_statement"] == "Averaging nothing crashes the nightly report."
     assert json.loads(instance["FAIL_TO_PASS"]) == ["tests/test_core.py::test_mean_of_empty_list_is_zero"]
     assert instance["created_at"] == DATES["clean-fix"]
+
+
+def test_a_task_that_fails_pack_validate_is_dropped_with_the_reason(tmp_path: Path) -> None:
+    # measured in a real checkout, git describe works; graded in a tree without history, the install fails
+    repo, fix = make_describe_history(tmp_path)
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(app, ["pack", "from-commits", str(repo), fix, "--out", str(out), "--json"])
+    assert result.exit_code == 1, result.output  # no commit became a task
+    [row] = json.loads(result.stdout)["commits"]
+    assert not row["kept"]
+    assert row["reason"].startswith("dropped by pack validate: the oracle does not solve it")
+    assert not (out / "pack.toml").exists() and not (out / "tasks" / row["task_id"]).exists()
 
 
 def test_a_test_that_flips_between_two_runs_is_flaky_not_fail_to_pass() -> None:
