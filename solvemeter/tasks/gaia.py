@@ -31,7 +31,8 @@ from solvemeter.tasks.models import (
     QaTask,
 )
 
-METADATA = "metadata.jsonl"
+METADATA_FILES = ("metadata.jsonl", "metadata.parquet")
+"""GAIA's 2023 release ships JSON lines; its later revisions ship the same rows as parquet, with ``file_path``."""
 UNKNOWN_ANSWER = "?"
 """What the test split publishes instead of an answer."""
 READER_REQUIREMENTS = (
@@ -90,6 +91,10 @@ KINDS = {
 }
 
 
+def _text(value: Any) -> Any:
+    return "" if value is None else value
+
+
 def _level(value: Any) -> Any:
     return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
@@ -103,7 +108,9 @@ class GaiaRow(Frozen):
     question: str = Field(alias="Question", min_length=1)
     level: Annotated[int, BeforeValidator(_level)] = Field(alias="Level", ge=1, le=3)
     final_answer: str = Field(default=UNKNOWN_ANSWER, alias="Final answer")
-    file_name: str = ""
+    file_name: Annotated[str, BeforeValidator(_text)] = ""
+    file_path: Annotated[str, BeforeValidator(_text)] = ""
+    """In the parquet revision: the attachment's path from the dataset's root (``2023/validation/<name>``)."""
     annotator: dict[str, Any] = Field(default_factory=dict, alias="Annotator Metadata")
 
     @property
@@ -112,22 +119,36 @@ class GaiaRow(Frozen):
         return int(steps) if steps.isdigit() and int(steps) >= 1 else None
 
 
+def metadata_file(path: str | Path) -> Path | None:
+    found = [Path(path) / name for name in METADATA_FILES if (Path(path) / name).is_file()]
+    return found[0] if found else None
+
+
 def is_gaia_dir(path: str | Path) -> bool:
-    path = Path(path)
-    return (path / METADATA).is_file() and not (path / "pack.toml").exists()
+    return metadata_file(path) is not None and not (Path(path) / "pack.toml").exists()
 
 
-def read_metadata(root: Path) -> list[GaiaRow]:
+def _raw_rows(metadata: Path) -> list[tuple[str, Any]]:
+    if metadata.suffix == ".parquet":
+        import pyarrow.parquet  # a dependency of `datasets`, which swebench needs
+
+        return [(f"row {i}", row) for i, row in enumerate(pyarrow.parquet.read_table(metadata).to_pylist(), start=1)]
+    lines = metadata.read_text(encoding="utf-8").splitlines()
+    try:
+        return [(f"line {n}", json.loads(line)) for n, line in enumerate(lines, start=1) if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise PackError(f"{metadata}: not JSON lines ({exc}) — one JSON object per question") from None
+
+
+def read_metadata(metadata: Path) -> list[GaiaRow]:
     rows: list[GaiaRow] = []
-    for number, line in enumerate((root / METADATA).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for where, raw in _raw_rows(metadata):
         try:
-            rows.append(GaiaRow.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise PackError(f"{root / METADATA}: line {number} is not a GAIA row ({exc}) — fix or remove it") from None
+            rows.append(GaiaRow.model_validate(raw))
+        except ValidationError as exc:
+            raise PackError(f"{metadata}: {where} is not a GAIA row ({exc}) — fix or remove it") from None
     if not rows:
-        raise PackError(f"{root / METADATA}: no rows — a GAIA directory holds one JSON object per question")
+        raise PackError(f"{metadata}: no rows — a GAIA directory holds one row per question")
     return rows
 
 
@@ -154,11 +175,20 @@ def _task_id(raw: str) -> str:
     return raw if re.match(TASK_ID_PATTERN, raw) else re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")
 
 
-def _digest(root: Path, rows: list[GaiaRow]) -> str:
-    digest = hashlib.sha256((root / METADATA).read_bytes())
-    for name in sorted({r.file_name for r in rows if r.file_name}):
-        attachment = root / name
-        digest.update(name.encode() + b"\0" + (attachment.read_bytes() if attachment.is_file() else b"missing"))
+def _attachment(root: Path, row: GaiaRow) -> Path:
+    """The file beside the metadata; the parquet revision's ``file_path`` may name it from the dataset's root."""
+    beside = root / row.file_name
+    if not beside.is_file() and row.file_path:
+        return root / PurePosixPath(row.file_path).name
+    return beside
+
+
+def _digest(metadata: Path, rows: list[GaiaRow]) -> str:
+    digest = hashlib.sha256(metadata.read_bytes())
+    for row in sorted((r for r in rows if r.file_name), key=lambda r: r.file_name):
+        attachment = _attachment(metadata.parent, row)
+        content = attachment.read_bytes() if attachment.is_file() else b"missing"
+        digest.update(row.file_name.encode() + b"\0" + content)
     return digest.hexdigest()
 
 
@@ -167,9 +197,9 @@ def _materialise(root: Path, row: GaiaRow, task_dir: Path) -> tuple[Path, Path]:
     files = task_dir / "files"
     files.mkdir(parents=True, exist_ok=True)
     if row.file_name:
-        source = root / row.file_name
+        source = _attachment(root, row)
         if not source.is_file():
-            raise PackError(f"{root / METADATA}: {row.task_id} names '{row.file_name}', which is not beside it")
+            raise PackError(f"{root}: {row.task_id} names '{row.file_name}', which is not beside its metadata")
         shutil.copy2(source, files / PurePosixPath(row.file_name).name)
     solution = task_dir / "solution.py"
     solution.write_text(f"print({row.final_answer!r})\n", encoding="utf-8")
@@ -178,8 +208,11 @@ def _materialise(root: Path, row: GaiaRow, task_dir: Path) -> tuple[Path, Path]:
 
 def load_gaia_pack(root: Path, *, name: str | None = None) -> Pack:
     """A qa Pack of the GAIA directory ``root``; attachments and reference programs live in the cache."""
-    rows = read_metadata(root)
-    digest = _digest(root, rows)
+    metadata = metadata_file(root)
+    if metadata is None:
+        raise PackError(f"{root}: no {' or '.join(METADATA_FILES)} — pass a GAIA split's directory")
+    rows = read_metadata(metadata)
+    digest = _digest(metadata, rows)
     cache = cache_root() / "gaia" / digest[:20]
     pack_name = name or "gaia-" + (re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "dir")
     split = "test" if all(r.final_answer.strip() == UNKNOWN_ANSWER for r in rows) else "answered"
@@ -202,13 +235,13 @@ def load_gaia_pack(root: Path, *, name: str | None = None) -> Pack:
         version=digest[:12],
         kind=PackKind.QA,
         license="as the GAIA dataset's terms",
-        description=f"GAIA questions from {root.resolve().name}/{METADATA} ({split} split)",
+        description=f"GAIA questions from {root.resolve().name}/{metadata.name} ({split} split)",
         environment=Environment(requirements=READER_REQUIREMENTS),
     )
     try:
         return Pack(manifest=manifest, root=cache, tasks=tuple(tasks), content_hash=f"sha256:{digest}")
     except ValidationError as exc:
-        raise PackError(f"{root / METADATA}: {exc.errors()[0]['msg']} — task ids must be unique") from None
+        raise PackError(f"{metadata}: {exc.errors()[0]['msg']} — task ids must be unique") from None
 
 
 def is_test_split(pack: Pack) -> bool:

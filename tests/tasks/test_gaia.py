@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import wave
 import zipfile
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import docx
 import openpyxl
 import pptx
+import pyarrow
+import pyarrow.parquet
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -140,6 +143,26 @@ def test_a_gaia_directory_loads_as_a_qa_pack_with_levels_and_human_steps(tmp_pat
     assert "Attached file: /workspace/files/report.pdf (pdf)" in pdf.problem
 
 
+def test_the_parquet_revision_loads_the_same_questions(tmp_path: Path) -> None:
+    jsonl = write_gaia(tmp_path / "validation")
+    rows = [json.loads(line) for line in (jsonl / "metadata.jsonl").read_text().splitlines()]
+    for row in rows:  # the parquet revision: a file_path from the dataset's root, numbers as numbers, None for no file
+        row.update(
+            Level=int(row["Level"]), file_path=f"2023/validation/{row['file_name']}" if row["file_name"] else None
+        )
+        row["file_name"] = row["file_name"] or None
+    parquet = tmp_path / "parquet"
+    shutil.copytree(jsonl, parquet, ignore=shutil.ignore_patterns("metadata.jsonl"))
+    pyarrow.parquet.write_table(pyarrow.Table.from_pylist(rows), parquet / "metadata.parquet")
+    as_jsonl, as_parquet = load_pack(jsonl), load_pack(parquet)
+    assert [(t.id, t.level, t.human_steps, t.problem) for t in as_parquet.tasks] == [
+        (t.id, t.level, t.human_steps, t.problem) for t in as_jsonl.tasks
+    ]
+    assert [sorted(p.name for p in t.files.iterdir()) for t in as_parquet.tasks] == [
+        sorted(p.name for p in t.files.iterdir()) for t in as_jsonl.tasks
+    ]
+
+
 def test_what_cannot_be_read_is_said_to_the_model(tmp_path: Path) -> None:
     pack = load_pack(write_gaia(tmp_path / "validation"))
     by_file = {next(iter(t.files.iterdir())).name: t.problem for t in pack.tasks if any(t.files.iterdir())}
@@ -202,5 +225,5 @@ def test_a_row_naming_a_missing_attachment_is_one_sentence(tmp_path: Path) -> No
     root.mkdir()
     row = gaia_row("11111111-aaaa-4bbb-8ccc-dddddddddddd", "Q?", 2, "x", "gone.pdf")
     (root / "metadata.jsonl").write_text(json.dumps(row) + "\n")
-    with pytest.raises(PackError, match=r"names 'gone\.pdf', which is not beside it"):
+    with pytest.raises(PackError, match=r"names 'gone\.pdf', which is not beside its metadata"):
         load_pack(root)
