@@ -168,6 +168,7 @@ def _register_areas() -> None:
     from solvemeter.agents.cli import register as register_agents
     from solvemeter.sandboxes.cli import register as register_sandboxes
     from solvemeter.scoring.cli import register as register_scoring
+    from solvemeter.suite import from_commits_cli, gaia_cli  # noqa: F401  (pack from-commits, gaia-submission)
     from solvemeter.suite.grid import register as register_grid
     from solvemeter.suite.swebench_cli import register as register_swebench
 

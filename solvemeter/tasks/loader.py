@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from solvemeter.errors import PackError
+from solvemeter.tasks.gaia import is_gaia_dir, load_gaia_pack
 from solvemeter.tasks.models import (
     TASK_ID_PATTERN,
     Pack,
@@ -49,9 +50,12 @@ def resolve_pack_path(name_or_path: str | Path) -> Path:
 
 
 def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Path | None = None) -> Pack:
-    """A pack directory, a built-in pack's name, or a SWE-bench instances file (.json/.jsonl; ``repos`` = mirrors)."""
+    """A pack directory, a built-in pack's name, a SWE-bench instances file (.json/.jsonl; ``repos`` = mirrors),
+    or a GAIA directory (metadata.jsonl and attachments)."""
     if is_instances_file(name_or_path):
         return load_swebench_pack(Path(name_or_path), repos=repos)
+    if is_gaia_dir(name_or_path):
+        return load_gaia_pack(Path(name_or_path))
     root = resolve_pack_path(name_or_path)
     manifest = _parse(root / "pack.toml", PackManifest)
     tasks_dir = root / "tasks"

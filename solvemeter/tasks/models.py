@@ -69,6 +69,8 @@ class SweSpec(Frozen):
     timeout_s: float = Field(default=120, gt=0)
     FAIL_TO_PASS: tuple[str, ...] = Field(min_length=1)
     PASS_TO_PASS: tuple[str, ...] = ()
+    date: str | None = None
+    """When the fix was made (ISO 8601; packs built from commits record the commit's date)."""
 
 
 class QaSpec(Frozen):
@@ -137,6 +139,11 @@ class SweTask(Frozen):
     def human_steps(self) -> int | None:
         return None
 
+    @property
+    def task_date(self) -> str | None:
+        """When the fix was made, where the pack records it (packs built from commits do)."""
+        return self.spec.date
+
 
 class QaTask(Frozen):
     kind: Literal[PackKind.QA] = PackKind.QA
@@ -159,6 +166,10 @@ class QaTask(Frozen):
     @property
     def human_steps(self) -> int | None:
         return self.spec.human_steps
+
+    @property
+    def task_date(self) -> str | None:
+        return None
 
 
 Task = Annotated[SweTask | QaTask, Field(discriminator="kind")]
