@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from solvemeter.runs.reading import load_run  # noqa: E402
-from solvemeter.scoring.html import leaderboard_page, report_page, write_page  # noqa: E402
+from solvemeter.scoring.html import report_page  # noqa: E402
 from solvemeter.scoring.leaderboard import build_leaderboard  # noqa: E402
+from solvemeter.scoring.leaderboard_html import leaderboard_page  # noqa: E402
+from solvemeter.scoring.markup import write_page  # noqa: E402
 from solvemeter.scoring.report import build_report  # noqa: E402
 from tests.scoring.chromium import CHROMIUM, render  # noqa: E402
 

@@ -99,4 +99,4 @@ def curves_for(table: EpisodeTable, budget: Budget) -> BudgetCurves:
 
 def budget_curves(run: Run) -> BudgetCurves:
     """Success as a function of a step cap, a dollar cap and a wall-time cap, from one run's episodes."""
-    return curves_for(EpisodeTable.from_results(run.results), run.manifest.budget)
+    return curves_for(EpisodeTable.of_run(run), run.manifest.budget)
