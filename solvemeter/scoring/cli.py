@@ -18,6 +18,7 @@ from solvemeter.scoring import html, terminal
 from solvemeter.scoring.attribution import attribute
 from solvemeter.scoring.compare import compare
 from solvemeter.scoring.contamination import parse_cutoff
+from solvemeter.scoring.episode_html import write_episode_pages
 from solvemeter.scoring.leaderboard import build_leaderboard, validate_leaderboard
 from solvemeter.scoring.leaderboard_html import leaderboard_page
 from solvemeter.scoring.markup import write_page
@@ -79,10 +80,12 @@ def report_command(
     cutoff: Annotated[str | None, typer.Option("--cutoff", help=CUTOFF_HELP)] = None,
 ) -> None:
     """Success with intervals, step depth, cost per solved task and budget curves for one run."""
-    report = build_report(load_run(run_dir), cutoff=parse_cutoff(cutoff) if cutoff else None)
+    run = load_run(run_dir)
+    report = build_report(run, cutoff=parse_cutoff(cutoff) if cutoff else None)
     emit(report, terminal.report_renderables(report), as_json)
     if html_file:
-        wrote(write_page(html_file, html.report_page(report)))
+        episodes = write_episode_pages(run, html_file)  # a page per episode, linked from the report page
+        wrote(write_page(html_file, html.report_page(report, episodes)))
 
 
 def compare_command(

@@ -9,6 +9,7 @@ from solvemeter.scoring import display as d
 from solvemeter.scoring import svg
 from solvemeter.scoring.compare import Comparison, EpisodeKey
 from solvemeter.scoring.curves import BudgetCurves
+from solvemeter.scoring.episode_html import EpisodeLink, episodes_section
 from solvemeter.scoring.markup import Html, figure, interval_cell, page, table
 from solvemeter.scoring.report import RunReport
 from solvemeter.scoring.summary import CostSummary, Summary
@@ -189,7 +190,8 @@ def epochs_section(report: RunReport) -> list[str]:
     return parts
 
 
-def report_page(report: RunReport) -> str:
+def report_page(report: RunReport, episodes: list[EpisodeLink] | None = None) -> str:
+    """The report; with ``episodes`` (from ``write_episode_pages``), a table linking each episode's page."""
     meta = (
         f'<p class="meta">model <b>{escape(report.model)}</b> · agent <b>{escape(report.agent)}</b> · budget '
         f"<b>{escape(d.budget(report.budget))}</b> · epochs <b>{report.epochs}</b> · "
@@ -205,6 +207,7 @@ def report_page(report: RunReport) -> str:
         *depth_section(report),
         *curves_section(report.curves),
         *epochs_section(report),
+        *(episodes_section(episodes) if episodes else []),
     ]
     return page(f"solvemeter report: {report.run_id}", body)
 

@@ -24,6 +24,13 @@ tr.total td { font-weight: 600; border-top: 2px solid #c9d0d8; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; } figure { margin: 0; } figcaption { color: #5b6470; }
 svg { font: 11px system-ui, sans-serif; fill: #1d232a; } svg .axis { font-size: 12px; fill: #5b6470; }
 details { margin: .25rem 0 1rem; } code { font-size: 12px; }
+pre { background: #f5f7f9; padding: .5rem .75rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word;
+      font-size: 12px; margin: .25rem 0; border-radius: 4px; }
+.step { border-left: 3px solid #c9d0d8; padding: .25rem 0 .25rem 1rem; margin: 1rem 0; }
+.step h3 { font-size: 1rem; margin: 0; } .step .meta { font-size: 12px; margin: 0 0 .25rem; }
+.label { color: #5b6470; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; margin-top: .5rem; }
+.flag { color: #b03a2e; font-weight: 600; } .ok { color: #2f7d4f; font-weight: 600; }
+.diff .add { color: #2f7d4f; } .diff .del { color: #b03a2e; } .diff .hunk { color: #2857a4; }
 """
 
 
