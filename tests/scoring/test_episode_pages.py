@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from solvemeter.runs import records
 from solvemeter.runs.records import EpisodeResult, Outcome, QaGrade, SweGrade
-from solvemeter.runs.records import TestOutcome as Tests
 from solvemeter.runs.trajectory import Message, Step, ToolCall
 from solvemeter.scoring.cli import report_command
 from tests.scoring.chromium import CHROMIUM, render
@@ -72,8 +72,8 @@ def episodes(run_dir: Path) -> list[EpisodeResult]:
         steps=2,
         grade=SweGrade(
             patch_applied=True,
-            fail_to_pass=Tests(success=("tests/test_calc.py::test_add",)),
-            pass_to_pass=Tests(success=("tests/test_calc.py::test_sub",)),
+            fail_to_pass=records.TestOutcome(success=("tests/test_calc.py::test_add",)),
+            pass_to_pass=records.TestOutcome(success=("tests/test_calc.py::test_sub",)),
             test_exit_code=0,
             score=1.0,
         ),
@@ -83,7 +83,9 @@ def episodes(run_dir: Path) -> list[EpisodeResult]:
         Outcome.FAILED,
         integrity=("runner_disagreement",),
         grade=SweGrade(
-            patch_applied=True, fail_to_pass=Tests(failure=("tests/test_calc.py::test_mul",)), test_exit_code=1
+            patch_applied=True,
+            fail_to_pass=records.TestOutcome(failure=("tests/test_calc.py::test_mul",)),
+            test_exit_code=1,
         ),
     )
     qa = make_episode(
