@@ -82,7 +82,8 @@ def step_html(step: Step) -> str:
         f"<details><summary>what the model was sent ({len(step.messages_in)} new messages)</summary>{prompt}</details>"
         if step.messages_in
         else "",
-        f'<p class="label">model message</p>{folded(step.reply)}',
+        '<p class="label">model message</p>'
+        + (folded(step.reply) if step.reply.strip() else '<p class="note">no text: the reply was only a tool call</p>'),
         *(action(call) for call in step.tool_calls),
     ]
     if step.invalid_action:

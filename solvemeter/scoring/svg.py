@@ -30,7 +30,10 @@ def tick_label(value: float, unit: str) -> str:
     if unit == "%":
         return f"{100 * value:.0f}%"
     if unit == "$":
-        return f"${value:.3g}" if value < 1 else f"${value:,.2f}".rstrip("0").rstrip(".")
+        if value == 0 or value >= 1:
+            return f"${value:,.2f}".rstrip("0").rstrip(".")
+        decimals = max(2, 1 - math.floor(math.log10(abs(value))) + 1)  # two significant digits, never e-notation
+        return f"${value:.{decimals}f}".rstrip("0")
     return f"{value:g}{unit}"
 
 
