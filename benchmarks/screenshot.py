@@ -2,9 +2,11 @@
 Chromium, from run directories (benchmarks/demo_runs.py writes real ones: real client, sandbox and grader, with a
 scripted endpoint in place of a model).
 
-    .venv/bin/python benchmarks/screenshot.py REPORT_RUN RUN [RUN ...]
-        # writes docs/report-screenshot.png (REPORT_RUN's report), docs/episode-screenshot.png (its episode with
-        # the most steps) and docs/leaderboard-screenshot.png (all runs)
+    .venv/bin/python benchmarks/screenshot.py [--suffix -demo] REPORT_RUN RUN [RUN ...]
+        # writes docs/report<suffix>-screenshot.png (REPORT_RUN's report), docs/episode<suffix>-screenshot.png (its
+        # episode with the most steps) and docs/leaderboard<suffix>-screenshot.png (all runs)
+
+The README's screenshots (no suffix) come from real model runs; the ``-demo`` ones from benchmarks/demo_runs.py.
 """
 
 from __future__ import annotations
@@ -26,16 +28,21 @@ from solvemeter.scoring.report import build_report  # noqa: E402
 from tests.scoring.chromium import CHROMIUM, render  # noqa: E402
 
 DOCS = ROOT / "docs"
+SUFFIX = ""
 
 
 def shoot(name: str, page: Path, height: int) -> None:
-    rendered = render(page, DOCS / f"{name}-screenshot.png", height=height)
+    rendered = render(page, DOCS / f"{name}{SUFFIX}-screenshot.png", height=height)
     if rendered.returncode or rendered.console_problems:
         sys.exit(f"error: chromium failed on {name}: {rendered.console_problems or rendered.stderr[-500:]}")
     print(f"wrote {rendered.screenshot}")
 
 
 def main() -> None:
+    global SUFFIX
+    if sys.argv[1:2] == ["--suffix"]:
+        SUFFIX = sys.argv[2]
+        del sys.argv[1:3]
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     if not CHROMIUM.exists():

@@ -19,7 +19,7 @@ from solvemeter.tasks.models import Frozen
 CONFIDENCE = 0.95
 RESAMPLES = 2000
 MIN_RESAMPLES = 1000
-RESAMPLE_WORK = 100_000_000
+RESAMPLE_WORK = 10_000_000
 """Resamples × units a single bootstrap may draw; past it the resample count drops, never below MIN_RESAMPLES."""
 _CHUNK = 400_000
 

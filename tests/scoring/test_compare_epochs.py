@@ -107,3 +107,13 @@ def test_success_with_epochs_is_wider_than_if_epochs_were_independent(tmp_path: 
 
 def test_with_one_epoch_success_is_the_plain_wilson_interval() -> None:
     assert clustered_wilson(np.array([1.0, 0.0, 1.0, 1.0]), np.ones(4)) == wilson_interval(3, 4)
+
+
+def test_budget_curve_bands_with_epochs_take_the_task_as_the_unit(tmp_path: Path) -> None:
+    solved = np.repeat(np.arange(20)[:, None] < 8, 5, axis=1)
+    report = build_report(write_run(tmp_path / "r", run_of(tmp_path, "r", solved), epochs=5, max_steps=5))
+    steps = next(c for c in report.curves.curves if c.axis == "steps")
+    # at the run's own cap every solved episode counts: the band is the report's success interval
+    assert report.overall.success is not None
+    assert (steps.low[-1], steps.high[-1]) == pytest.approx((report.overall.success.low, report.overall.success.high))
+    assert steps.high[-1] - steps.low[-1] > wilson_interval(40, 100).high - wilson_interval(40, 100).low  # type: ignore[operator]
