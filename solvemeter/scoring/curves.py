@@ -60,7 +60,7 @@ def clustered_bands(caps: Floats, used: Floats, solved: np.ndarray, tasks: np.nd
     episodes = np.bincount(tasks).astype(np.float64)
     low, high = np.zeros(len(caps)), np.zeros(len(caps))
     for i, cap in enumerate(caps):
-        per_task = np.bincount(tasks, weights=solved & (used <= cap), minlength=len(episodes))
+        per_task = np.bincount(tasks, weights=solved & (used <= cap), minlength=len(episodes)).astype(np.float64)
         interval = clustered_wilson(per_task, episodes)
         assert interval is not None and interval.low is not None and interval.high is not None
         low[i], high[i] = interval.low, interval.high
