@@ -86,6 +86,10 @@ def report_command(
     if html_file:
         episodes = write_episode_pages(run, html_file)  # a page per episode, linked from the report page
         wrote(write_page(html_file, html.report_page(report, episodes)))
+        if episodes:
+            typer.echo(
+                f"wrote {len(episodes)} episode pages in {html_file.parent / episodes[0].href.split('/')[0]}", err=True
+            )
 
 
 def compare_command(

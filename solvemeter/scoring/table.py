@@ -28,6 +28,7 @@ NO_DATE = np.iinfo(np.int64).min
 """``task_day`` of a task without a date"""
 FLAG_SEPARATOR = "\x1f"
 TIMING = ("model_s", "tool_s", "grading_s", "ttft_s", "output_tokens_per_s")
+REQUIRED = ("outcome", "resolved", "score", "steps", "wall_s", "stop_reason")
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -103,57 +104,49 @@ class EpisodeTable:
 
     @classmethod
     def from_arrow(cls, table: pa.Table, source: str = "results") -> EpisodeTable:
+        """Columns as read by ``read_columns`` with ``record_schema()``; ``source`` names them in errors."""
         import pyarrow.compute as pc
 
         def ints(name: str, missing: int = -1) -> Ints:
             return table.column(name).fill_null(missing).to_numpy().astype(np.int64, copy=False)
 
-        def floats(column: pa.ChunkedArray) -> Floats:
-            return column.cast("float64").to_numpy().astype(np.float64, copy=False)
+        def floats(name: str) -> Floats:
+            return table.column(name).to_numpy().astype(np.float64, copy=False)  # null reads as NaN
 
-        def codes(column: pa.ChunkedArray) -> tuple[Ints, list[str]]:
-            encoded = column.combine_chunks().dictionary_encode() if len(column) else None
-            if encoded is None:
-                return np.zeros(0, dtype=np.int64), []
-            return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary.to_pylist()
-
-        required = [n for n in ("outcome", "resolved", "steps", "wall_s", "stop_reason") if table.column(n).null_count]
-        if required:
-            raise RunError(f"{source} has records without {', '.join(required)} — the file was altered")
-        task, task_keys = codes(pc.binary_join_element_wise(table.column("pack"), table.column("task_id"), "\x00"))
-        tasks = tuple(tuple(key.split("\x00", 1)) for key in task_keys)
+        missing = [n for n in REQUIRED if table.column(n).null_count]
+        if missing:
+            raise RunError(f"{source} has records without {', '.join(missing)} — the file was altered")
+        task, keys = _codes(pc.binary_join_element_wise(table.column("pack"), table.column("task_id"), "\x00"))
+        tasks = tuple((pack, task_id) for pack, task_id in (key.split("\x00", 1) for key in keys))
         pack_index: dict[str, int] = {}
         pack_of_task = np.array([pack_index.setdefault(p, len(pack_index)) for p, _ in tasks], dtype=np.int64)
-        outcome, outcome_names = codes(table.column("outcome"))
-        unknown = [name for name in outcome_names if name not in OUTCOME_INDEX]
-        if unknown:
+        outcome, outcomes = _codes(table.column("outcome"))
+        if unknown := [name for name in outcomes if name not in OUTCOME_INDEX]:
             raise RunError(f"{source} has an unknown outcome {unknown[0]!r} — the file was altered")
-        stop, stop_names = codes(table.column("stop_reason"))
-        flag_set, flag_sets = _flag_sets(codes(pc.binary_join(table.column("integrity"), FLAG_SEPARATOR).fill_null("")))
-        timing = _timing(table)
+        stop, stops = _codes(table.column("stop_reason"))
+        flags = _codes(pc.binary_join(table.column("integrity"), FLAG_SEPARATOR).fill_null(""))
+        flag_set, flag_sets = _flag_sets(*flags)
         return cls(
-            pack=pack_of_task[task] if len(task) else np.zeros(0, dtype=np.int64),
+            pack=pack_of_task[task] if len(task) else task,
             task=task,
             epoch=ints("epoch"),
-            outcome=np.array([OUTCOME_INDEX[n] for n in outcome_names], dtype=np.int64)[outcome]
-            if len(outcome)
-            else outcome,
+            outcome=_recode(outcome, [OUTCOME_INDEX[name] for name in outcomes]),
             resolved=table.column("resolved").to_numpy().astype(np.bool_),
-            score=floats(table.column("score").fill_null(0.0)),
+            score=floats("score"),
             steps=ints("steps"),
             input_tokens=ints("input_tokens", 0),
             cached_input_tokens=ints("cached_input_tokens", 0),
             output_tokens=ints("output_tokens", 0),
-            cost=floats(table.column("cost_usd")),
-            wall=floats(table.column("wall_s")),
-            budget_stop=np.isin(stop, [i for i, n in enumerate(stop_names) if n in BUDGET_STOPS]),
+            cost=floats("cost_usd"),
+            wall=floats("wall_s"),
+            budget_stop=np.isin(stop, [i for i, name in enumerate(stops) if name in BUDGET_STOPS]),
             level=ints("level"),
             human_steps=ints("human_steps"),
             flag_set=flag_set,
             task_day=_days(table, source),
-            **timing,
+            **_timing(table),
             packs=tuple(pack_index),
-            tasks=tasks,  # type: ignore[arg-type]
+            tasks=tasks,
             flag_sets=flag_sets,
         )
 
@@ -203,9 +196,20 @@ class EpisodeTable:
         return {flag: counts[flag] for flag in sorted(counts) if counts[flag]}
 
 
-def _flag_sets(encoded: tuple[Ints, list[str]]) -> tuple[Ints, tuple[tuple[str, ...], ...]]:
+def _codes(column: pa.ChunkedArray) -> tuple[Ints, list[str]]:
+    """Each value as an index into the distinct values, in the order they first appear."""
+    if not len(column):
+        return np.zeros(0, dtype=np.int64), []
+    encoded = column.combine_chunks().dictionary_encode()
+    return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary.to_pylist()
+
+
+def _recode(codes: Ints, values: list[int]) -> Ints:
+    return np.array(values, dtype=np.int64)[codes] if len(codes) else codes
+
+
+def _flag_sets(codes: Ints, joined: list[str]) -> tuple[Ints, tuple[tuple[str, ...], ...]]:
     """Each episode's set of integrity flags as an index into the sets seen, 0 being the empty set."""
-    codes, joined = encoded
     sets = [tuple(sorted(text.split(FLAG_SEPARATOR))) if text else () for text in joined]
     ordered = [(), *sorted({s for s in sets if s})]
     position = np.array([ordered.index(s) for s in sets] or [0], dtype=np.int64)
