@@ -106,7 +106,7 @@ def read_columns(run_dir: Path, schema: pa.Schema) -> pa.Table:
 
 
 def _latest_per_key(table: pa.Table) -> pa.Table:
-    """Keep the last row per (pack, task, epoch), in the order those last rows appear (a resumed run's retries)."""
+    """Keep the last row per (pack, task, epoch), keys in the order they first appear — as read_results does."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -116,8 +116,10 @@ def _latest_per_key(table: pa.Table) -> pa.Table:
     if len(encoded.dictionary) == table.num_rows:
         return table
     codes = encoded.indices.to_numpy()
+    _, first = np.unique(codes, return_index=True)
     _, from_end = np.unique(codes[::-1], return_index=True)
-    return table.take(np.sort(table.num_rows - 1 - from_end))
+    last = table.num_rows - 1 - from_end
+    return table.take(last[np.argsort(first)])
 
 
 def load_run(run_dir: Path | str) -> Run:

@@ -226,7 +226,7 @@ def _days(table: pa.Table, source: str) -> Ints:
     except pa.ArrowInvalid:
         bad = next(v for v in text.to_pylist() if v is not None and not _is_date(v))
         raise RunError(
-            f"{source} has a task_date {bad!r} that is not an ISO date — write dates as YYYY-MM-DD"
+            f"{source} has a task_date {bad!r} that is not a date — write dates as YYYY-MM-DD"
         ) from None
     return days.fill_null(NO_DATE).to_numpy().astype(np.int64, copy=False)
 
