@@ -225,9 +225,7 @@ def _days(table: pa.Table, source: str) -> Ints:
         days = text.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
     except pa.ArrowInvalid:
         bad = next(v for v in text.to_pylist() if v is not None and not _is_date(v))
-        raise RunError(
-            f"{source} has a task_date {bad!r} that is not a date — write dates as YYYY-MM-DD"
-        ) from None
+        raise RunError(f"{source} has a task_date {bad!r} that is not a date — write dates as YYYY-MM-DD") from None
     return days.fill_null(NO_DATE).to_numpy().astype(np.int64, copy=False)
 
 
