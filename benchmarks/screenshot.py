@@ -1,8 +1,12 @@
-"""Screenshots of the HTML report and leaderboard for the README, rendered in real headless Chromium, from real
-run directories (not synthetic data).
+"""Screenshots of the HTML report, an episode page and the leaderboard for the docs, rendered in real headless
+Chromium, from run directories (benchmarks/demo_runs.py writes real ones: real client, sandbox and grader, with a
+scripted endpoint in place of a model).
 
-    .venv/bin/python benchmarks/screenshot.py REPORT_RUN RUN [RUN ...]
-        # writes docs/report-screenshot.png (REPORT_RUN's report) and docs/leaderboard-screenshot.png (all runs)
+    .venv/bin/python benchmarks/screenshot.py [--suffix -demo] REPORT_RUN RUN [RUN ...]
+        # writes docs/report<suffix>-screenshot.png (REPORT_RUN's report), docs/episode<suffix>-screenshot.png (its
+        # episode with the most steps) and docs/leaderboard<suffix>-screenshot.png (all runs)
+
+The README's screenshots (no suffix) come from real model runs; the ``-demo`` ones from benchmarks/demo_runs.py.
 """
 
 from __future__ import annotations
@@ -15,15 +19,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from solvemeter.runs.reading import load_run  # noqa: E402
-from solvemeter.scoring.html import leaderboard_page, report_page, write_page  # noqa: E402
+from solvemeter.scoring.episode_html import write_episode_pages  # noqa: E402
+from solvemeter.scoring.html import report_page  # noqa: E402
 from solvemeter.scoring.leaderboard import build_leaderboard  # noqa: E402
+from solvemeter.scoring.leaderboard_html import leaderboard_page  # noqa: E402
+from solvemeter.scoring.markup import write_page  # noqa: E402
 from solvemeter.scoring.report import build_report  # noqa: E402
 from tests.scoring.chromium import CHROMIUM, render  # noqa: E402
 
 DOCS = ROOT / "docs"
+SUFFIX = ""
+
+
+def shoot(name: str, page: Path, height: int) -> None:
+    rendered = render(page, DOCS / f"{name}{SUFFIX}-screenshot.png", height=height)
+    if rendered.returncode or rendered.console_problems:
+        sys.exit(f"error: chromium failed on {name}: {rendered.console_problems or rendered.stderr[-500:]}")
+    print(f"wrote {rendered.screenshot}")
 
 
 def main() -> None:
+    global SUFFIX
+    if sys.argv[1:2] == ["--suffix"]:
+        SUFFIX = sys.argv[2]
+        del sys.argv[1:3]
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     if not CHROMIUM.exists():
@@ -31,15 +50,15 @@ def main() -> None:
     report_run = load_run(sys.argv[1])
     runs = [load_run(path) for path in sys.argv[2:]]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, html, height in (
-            ("report", report_page(build_report(report_run)), 2000),
-            ("leaderboard", leaderboard_page(build_leaderboard(runs)), 1100),
-        ):
-            page = write_page(Path(tmp) / f"{name}.html", html)
-            rendered = render(page, DOCS / f"{name}-screenshot.png", height=height)
-            if rendered.returncode or rendered.console_problems:
-                sys.exit(f"error: chromium failed on {name}: {rendered.console_problems or rendered.stderr[-500:]}")
-            print(f"wrote {rendered.screenshot}")
+        report_file = Path(tmp) / "report.html"
+        episodes = write_episode_pages(report_run, report_file)
+        write_page(report_file, report_page(build_report(report_run), episodes))
+        shoot("report", report_file, 2000)
+        deepest = max(episodes, key=lambda link: (link.result.steps, link.result.task_id))
+        shoot("episode", report_file.parent / deepest.href, 2000)
+        shoot(
+            "leaderboard", write_page(Path(tmp) / "leaderboard.html", leaderboard_page(build_leaderboard(runs))), 1700
+        )
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ def attribute(runs: list[Run], force: bool = False, *, seed: int = 0, n_resample
         raise RunError(f"attribution needs a grid of at least two runs, got {len(runs)} — one run per cell")
     check_same_packs(runs, force)
     levels, ordered = grid_of(runs)
-    tables = [EpisodeTable.from_results(run.results) for run in ordered]
+    tables = [EpisodeTable.of_run(run) for run in ordered]
     solved, valid, cost, excluded = task_sums(tables)
     if solved.shape[1] == 0:
         raise RunError("no task has a valid episode in every cell — the runs of a grid must share their tasks")

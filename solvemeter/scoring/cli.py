@@ -17,12 +17,26 @@ from solvemeter.runs.reading import MANIFEST_FILE, Run, load_run
 from solvemeter.scoring import html, terminal
 from solvemeter.scoring.attribution import attribute
 from solvemeter.scoring.compare import compare
+from solvemeter.scoring.contamination import parse_cutoff
+from solvemeter.scoring.episode_html import write_episode_pages
 from solvemeter.scoring.leaderboard import build_leaderboard, validate_leaderboard
+from solvemeter.scoring.leaderboard_html import leaderboard_page
+from solvemeter.scoring.markup import write_page
 from solvemeter.scoring.report import build_report
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
 HtmlOption = Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML page here.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Compare runs even if their pack contents differ.")]
+CUTOFF_HELP = "Split results by task date against the model's training cut-off (YYYY-MM-DD), so contamination shows."
+
+
+def model_cutoffs(values: list[str]) -> dict[str, str]:
+    """``DATE`` for every model, or ``MODEL=DATE`` for one: model spec -> ISO date ("" for every model)."""
+    cutoffs = {}
+    for value in values:
+        model, _, day = value.rpartition("=")
+        cutoffs[model] = parse_cutoff(day)
+    return cutoffs
 
 
 def run_directories(paths: list[Path]) -> list[Path]:
@@ -63,12 +77,19 @@ def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     as_json: JsonOption = False,
     html_file: HtmlOption = None,
+    cutoff: Annotated[str | None, typer.Option("--cutoff", help=CUTOFF_HELP)] = None,
 ) -> None:
     """Success with intervals, step depth, cost per solved task and budget curves for one run."""
-    report = build_report(load_run(run_dir))
+    run = load_run(run_dir)
+    report = build_report(run, cutoff=parse_cutoff(cutoff) if cutoff else None)
     emit(report, terminal.report_renderables(report), as_json)
     if html_file:
-        wrote(html.write_page(html_file, html.report_page(report)))
+        episodes = write_episode_pages(run, html_file)  # a page per episode, linked from the report page
+        wrote(write_page(html_file, html.report_page(report, episodes)))
+        if episodes:
+            typer.echo(
+                f"wrote {len(episodes)} episode pages in {html_file.parent / episodes[0].href.split('/')[0]}", err=True
+            )
 
 
 def compare_command(
@@ -81,7 +102,7 @@ def compare_command(
     comparison = compare(load_runs(run_dirs), force=force)
     emit(comparison, terminal.comparison_renderables(comparison), as_json)
     if html_file:
-        wrote(html.write_page(html_file, html.comparison_page(comparison)))
+        wrote(write_page(html_file, html.comparison_page(comparison)))
 
 
 def attribute_command(
@@ -94,7 +115,7 @@ def attribute_command(
     emit(attribution, terminal.attribution_renderables(attribution), as_json)
 
 
-leaderboard_app = typer.Typer(help="Build and check leaderboard JSON (solvemeter.leaderboard/1).", no_args_is_help=True)
+leaderboard_app = typer.Typer(help="Build and check leaderboard JSON (solvemeter.leaderboard/2).", no_args_is_help=True)
 
 
 @leaderboard_app.command("build")
@@ -102,15 +123,19 @@ def leaderboard_build(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run directories (or directories of runs).")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the leaderboard JSON.")],
     html_file: HtmlOption = None,
+    cutoff: Annotated[
+        list[str] | None,
+        typer.Option("--cutoff", help=CUTOFF_HELP + " DATE for every model, or MODEL=DATE; repeatable."),
+    ] = None,
 ) -> None:
-    """One entry per run, with intervals, digests of its records and the cost–success frontier."""
-    board = build_leaderboard(load_runs(run_dirs))
+    """One ranking per pack, an entry per run on it, with intervals, digests of its records and its frontier."""
+    board = build_leaderboard(load_runs(run_dirs), model_cutoffs(cutoff or []))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(board.model_dump_json(indent=2, by_alias=True) + "\n")
     emit(board, terminal.leaderboard_renderables(board), as_json=False)
     wrote(out)
     if html_file:
-        wrote(html.write_page(html_file, html.leaderboard_page(board)))
+        wrote(write_page(html_file, leaderboard_page(board)))
 
 
 @leaderboard_app.command("validate")

@@ -1,7 +1,8 @@
 """Paired comparison of runs on the same tasks: exact McNemar, paired bootstrap, Holm across many pairs.
 
 Episodes pair by (pack, task, epoch). A pair counts only when both episodes are valid (an infra error in
-either run says nothing about the agents), and how many pairs were left out is reported.
+either run says nothing about the agents), and how many pairs were left out is reported. The task is the unit
+of every interval and test: a task's epochs share its difficulty, so they travel together (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from solvemeter.runs.reading import Run
 from solvemeter.scoring.stats import (
     RESAMPLES,
     Interval,
+    clustered_wilson,
     holm,
-    mcnemar_exact,
     paired_bootstrap_difference,
-    wilson_interval,
+    sign_flip_p_value,
+    sum_by_cluster,
 )
 from solvemeter.scoring.table import EpisodeTable
 from solvemeter.tasks.models import Frozen
@@ -45,10 +47,12 @@ class PairComparison(Frozen):
     """episodes in only one run, or an infra error in either"""
     rate_a: Interval | None
     rate_b: Interval | None
+    tasks: int
+    """tasks with at least one paired episode: the unit of the intervals and the test"""
     difference: Interval | None
     """success rate b − a, paired bootstrap over tasks"""
     p_value: float
-    """exact McNemar, two-sided"""
+    """two-sided; exact McNemar with one epoch, a paired sign-flip test over tasks with several"""
     p_value_holm: float
     """Holm-adjusted over every pair in this comparison"""
     gained: tuple[EpisodeKey, ...]
@@ -67,6 +71,10 @@ class Comparison(Frozen):
     forced: bool
     pack_differences: tuple[str, ...] = ()
     """how the runs' pack contents differ; non-empty only when compared with force"""
+    flagged_episodes: dict[str, int] = Field(default_factory=dict)
+    """run -> episodes with an integrity flag"""
+    integrity: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """run -> integrity flag -> episodes"""
     pairs: tuple[PairComparison, ...]
 
 
@@ -123,22 +131,27 @@ def compare_pair(
     ta, tb = a.table, b.table
     solved_a, solved_b = ta.resolved[ia], tb.resolved[ib]
     n = len(ia)
-    clusters = np.unique(a.task[ia], return_inverse=True)[1] if n else None
+    clusters = np.unique(a.task[ia], return_inverse=True)[1] if n else np.zeros(0, dtype=np.int64)
     gained, lost = solved_b & ~solved_a, solved_a & ~solved_b
+    ones = np.ones(n)
+    per_task_a, per_task_b, per_task_n = sum_by_cluster(
+        clusters, solved_a.astype(np.float64), solved_b.astype(np.float64), ones
+    )
     cost_a, cost_b = ta.cost[ia], tb.cost[ib]
     priced = n > 0 and not (np.isnan(cost_a).any() or np.isnan(cost_b).any())
 
     def difference(x: NDArray[np.float64], y: NDArray[np.float64]) -> Interval | None:
         return paired_bootstrap_difference(x, y, clusters, n_resamples, seed) if n else None
 
-    p_value = mcnemar_exact(int(lost.sum()), int(gained.sum()))
+    p_value = sign_flip_p_value(per_task_b - per_task_a, seed=seed)
     return PairComparison(
         a=labels[0],
         b=labels[1],
         paired_episodes=n,
         unpaired_episodes=len(ta) + len(tb) - 2 * n,
-        rate_a=wilson_interval(int(solved_a.sum()), n) if n else None,
-        rate_b=wilson_interval(int(solved_b.sum()), n) if n else None,
+        rate_a=clustered_wilson(per_task_a, per_task_n),
+        rate_b=clustered_wilson(per_task_b, per_task_n),
+        tasks=len(per_task_n),
         difference=difference(solved_a.astype(np.float64), solved_b.astype(np.float64)),
         p_value=p_value,
         p_value_holm=p_value,
@@ -161,7 +174,7 @@ def compare(runs: list[Run], force: bool = False, *, seed: int = 0, n_resamples:
         raise RunError(f"compare needs at least two runs, got {len(runs)} — pass two or more run directories")
     differences = check_same_packs(runs, force)
     task_ids: dict[tuple[str, str], int] = {}
-    tables = [EpisodeTable.from_results(run.results) for run in runs]
+    tables = [EpisodeTable.of_run(run) for run in runs]
     epochs = max([int(table.epoch.max()) for table in tables if len(table)] + [1])
     keyed = [_Keyed(table, task_ids, epochs) for table in tables]
     task_names = list(task_ids)
@@ -176,4 +189,11 @@ def compare(runs: list[Run], force: bool = False, *, seed: int = 0, n_resamples:
         )
     adjusted = holm([pair.p_value for pair in pairs])
     pairs = [pair.model_copy(update={"p_value_holm": float(p)}) for pair, p in zip(pairs, adjusted, strict=True)]
-    return Comparison(runs=tuple(labels), forced=force, pack_differences=differences, pairs=tuple(pairs))
+    return Comparison(
+        runs=tuple(labels),
+        forced=force,
+        pack_differences=differences,
+        flagged_episodes={label: int(t.flagged.sum()) for label, t in zip(labels, tables, strict=True)},
+        integrity={label: t.flag_counts() for label, t in zip(labels, tables, strict=True)},
+        pairs=tuple(pairs),
+    )

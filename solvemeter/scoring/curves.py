@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from solvemeter.runs.reading import Run
-from solvemeter.scoring.stats import Floats, wilson_bounds
+from solvemeter.scoring.stats import Floats, clustered_wilson, wilson_bounds
 from solvemeter.scoring.table import EpisodeTable
 from solvemeter.tasks.models import Budget, Frozen
 
@@ -25,7 +25,8 @@ NOTE = (
 
 
 class BudgetCurve(Frozen):
-    """Success rate at each cap, with a Wilson band, over the run's valid episodes."""
+    """Success rate at each cap, with a Wilson band (the task as the unit with several epochs), over the run's
+    valid episodes."""
 
     axis: Axis
     caps: tuple[float, ...]
@@ -54,13 +55,31 @@ def cap_grid(axis: Axis, top: float) -> Floats:
     return np.linspace(0.0, top, POINTS + 1)
 
 
-def budget_curve(axis: Axis, used: Floats, solved: np.ndarray, run_cap: float | None) -> BudgetCurve:
-    """``used`` is what each valid episode spent on ``axis``; ``solved`` says which episodes were solved."""
+def clustered_bands(caps: Floats, used: Floats, solved: np.ndarray, tasks: np.ndarray) -> tuple[Floats, Floats]:
+    """The success band at each cap with the task as the unit (several epochs), as in every other interval."""
+    episodes = np.bincount(tasks).astype(np.float64)
+    low, high = np.zeros(len(caps)), np.zeros(len(caps))
+    for i, cap in enumerate(caps):
+        per_task = np.bincount(tasks, weights=solved & (used <= cap), minlength=len(episodes)).astype(np.float64)
+        interval = clustered_wilson(per_task, episodes)
+        assert interval is not None and interval.low is not None and interval.high is not None
+        low[i], high[i] = interval.low, interval.high
+    return low, high
+
+
+def budget_curve(
+    axis: Axis, used: Floats, solved: np.ndarray, run_cap: float | None, tasks: np.ndarray | None = None
+) -> BudgetCurve:
+    """``used`` is what each valid episode spent on ``axis``; ``solved`` says which episodes were solved;
+    ``tasks`` (codes 0..T−1) which task each episode belongs to, when tasks ran several epochs."""
     top = run_cap if run_cap is not None else float(used.max()) if len(used) else 0.0
     caps = cap_grid(axis, top)
     counts = np.searchsorted(np.sort(used[solved]), caps, side="right")
     n = len(used)
-    if n:
+    if n and tasks is not None and len(np.unique(tasks)) < n:
+        low, high = clustered_bands(caps, used, solved, tasks)
+        rate = counts / n
+    elif n:
         low, high = wilson_bounds(counts, np.full(len(caps), n))
         rate = counts / n
     else:
@@ -79,19 +98,20 @@ def budget_curve(axis: Axis, used: Floats, solved: np.ndarray, run_cap: float | 
 
 def curves_for(table: EpisodeTable, budget: Budget) -> BudgetCurves:
     valid = table.where(table.valid)
-    solved = valid.resolved
+    solved, tasks = valid.resolved, valid.task_codes()
     curves = [
         budget_curve(
             "steps",
             valid.steps.astype(np.float64),
             solved,
             None if budget.max_steps is None else float(budget.max_steps),
+            tasks,
         ),
-        budget_curve("wall_s", valid.wall, solved, budget.max_wall_s),
+        budget_curve("wall_s", valid.wall, solved, budget.max_wall_s, tasks),
     ]
     omitted: dict[str, str] = {}
     if valid.priced:
-        curves.insert(1, budget_curve("cost_usd", valid.cost, solved, budget.max_cost_usd))
+        curves.insert(1, budget_curve("cost_usd", valid.cost, solved, budget.max_cost_usd, tasks))
     else:
         omitted["cost_usd"] = "unpriced: the run has episodes without a cost" if len(valid) else "no valid episodes"
     return BudgetCurves(curves=tuple(curves), omitted=omitted)
@@ -99,4 +119,4 @@ def curves_for(table: EpisodeTable, budget: Budget) -> BudgetCurves:
 
 def budget_curves(run: Run) -> BudgetCurves:
     """Success as a function of a step cap, a dollar cap and a wall-time cap, from one run's episodes."""
-    return curves_for(EpisodeTable.from_results(run.results), run.manifest.budget)
+    return curves_for(EpisodeTable.of_run(run), run.manifest.budget)

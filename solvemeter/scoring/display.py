@@ -6,7 +6,7 @@ Missing values are never printed as 0: an unpriced run reads "unpriced", an open
 from __future__ import annotations
 
 from solvemeter.scoring.stats import Interval
-from solvemeter.scoring.summary import CostSummary, StepDepth
+from solvemeter.scoring.summary import CostSummary, StepDepth, Summary
 from solvemeter.tasks.models import Budget
 
 DASH = "—"
@@ -49,12 +49,12 @@ def number(value: float | None, digits: int = 1) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{digits}f}"
 
 
-def seconds(value: float | None) -> str:
+def seconds(value: float | None, digits: int = 1) -> str:
     if value is None:
         return DASH
     if value >= 3600:
         return f"{value / 3600:.1f} h"
-    return f"{value / 60:.1f} min" if value >= 120 else f"{value:.1f} s"
+    return f"{value / 60:.1f} min" if value >= 120 else f"{value:.{digits}f} s"
 
 
 def p_value(value: float) -> str:
@@ -105,3 +105,28 @@ def budget(limits: Budget) -> str:
         seconds(limits.max_wall_s) if limits.max_wall_s else None,
     ]
     return ", ".join(p for p in parts if p) or "unlimited"
+
+
+SPEED_COLUMNS = (
+    "",
+    "success",
+    "cost / solved",
+    "time to first token",
+    "output tokens/s",
+    "model time",
+    "tool time",
+    "grading time",
+)
+
+
+def speed_cells(s: Summary) -> list[str]:
+    """Speed beside success and cost per solved task: the columns of SPEED_COLUMNS after the name."""
+    return [
+        percent(s.success.estimate if s.success else None),
+        usd(s.cost.per_solved_usd.estimate) if s.cost.per_solved_usd else cost_per_solved(s.cost),
+        seconds(s.speed.ttft_median_s, digits=2),
+        number(s.speed.output_tokens_per_s_median),
+        seconds(s.speed.model_s),
+        seconds(s.speed.tool_s),
+        seconds(s.speed.grading_s),
+    ]

@@ -1,78 +1,20 @@
-"""Static HTML pages: one self-contained file each — inline CSS and SVG, no script, no external asset."""
+"""The report and comparison pages (markup.py has the building blocks; leaderboard_html.py and episode_html.py
+the other pages)."""
 
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
 from solvemeter.scoring import display as d
 from solvemeter.scoring import svg
 from solvemeter.scoring.compare import Comparison, EpisodeKey
 from solvemeter.scoring.curves import BudgetCurves
-from solvemeter.scoring.leaderboard import Leaderboard
+from solvemeter.scoring.episode_html import EpisodeLink, episodes_section
+from solvemeter.scoring.markup import Html, figure, interval_cell, page, table
 from solvemeter.scoring.report import RunReport
-from solvemeter.scoring.stats import Interval
 from solvemeter.scoring.summary import CostSummary, Summary
 
 LISTED_FLIPS = 200
-STYLE = """
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232a; margin: 2rem auto;
-       max-width: 1200px; padding: 0 1.5rem; background: #fff; }
-h1 { font-size: 1.5rem; margin-bottom: .25rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-.meta { color: #5b6470; margin: 0 0 1rem; } .meta b { color: #1d232a; font-weight: 600; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
-th, td { padding: .3rem .55rem; border-bottom: 1px solid #e6e9ed; text-align: right; white-space: nowrap; }
-th { background: #f5f7f9; font-weight: 600; white-space: normal; vertical-align: bottom; max-width: 9rem; }
-th.text, td.text { text-align: left; } td small { display: block; color: #5b6470; font-size: 11px; }
-tr.total td { font-weight: 600; border-top: 2px solid #c9d0d8; }
-.note { color: #5b6470; max-width: 72ch; } .warn { color: #9a5b00; }
-.charts { display: flex; flex-wrap: wrap; gap: 1rem; } figure { margin: 0; } figcaption { color: #5b6470; }
-svg { font: 11px system-ui, sans-serif; fill: #1d232a; } svg .axis { font-size: 12px; fill: #5b6470; }
-details { margin: .25rem 0 1rem; } code { font-size: 12px; }
-"""
-
-
-def page(title: str, body: list[str]) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
-    )
-
-
-class Html(str):
-    """Markup built here, from escaped parts: a table writes it as it is."""
-
-
-def cell_html(cell: str) -> str:
-    return cell if isinstance(cell, Html) else escape(cell)
-
-
-def table(headers: list[str], rows: list[list[str]], text_columns: int = 1, total_last: bool = False) -> str:
-    """A table whose first ``text_columns`` columns are text (left-aligned) and the rest numbers."""
-
-    def css(j: int) -> str:
-        return ' class="text"' if j < text_columns else ""
-
-    head = "".join(f"<th{css(j)}>{escape(h)}</th>" for j, h in enumerate(headers))
-    body = []
-    for i, row in enumerate(rows):
-        total = ' class="total"' if total_last and i == len(rows) - 1 else ""
-        body.append(f"<tr{total}>" + "".join(f"<td{css(j)}>{cell_html(c)}</td>" for j, c in enumerate(row)) + "</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
-
-
-def interval_cell(iv: Interval | None, kind: str = "percent", missing: str = d.DASH) -> str:
-    """The estimate, and the interval beneath it in small type."""
-    if iv is None:
-        return missing
-    estimate, bounds = d.interval_parts(iv, kind)
-    return Html(f"{escape(estimate)}<small>{escape(bounds)}</small>")
-
-
-def figure(chart: str, caption: str) -> str:
-    return f"<figure>{chart}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
 def cost_cell(cost: CostSummary) -> str:
@@ -86,6 +28,8 @@ def summary_row(name: str, s: Summary) -> list[str]:
         str(s.valid_episodes),
         str(s.infra_errors),
         interval_cell(s.success),
+        interval_cell(s.success_all),
+        Html(f'<span class="warn">{s.flagged_episodes}</span>') if s.flagged_episodes else "0",
         d.number(s.mean_score, 3),
         d.depth(s.steps.solved),
         d.depth(s.steps.unsolved),
@@ -105,7 +49,9 @@ def results_section(report: RunReport) -> list[str]:
         "episodes",
         "valid",
         "infra errors",
-        "success [95% CI]",
+        "success, valid [95% CI]",
+        "success, all episodes",
+        "integrity flagged",
         "score",
         "steps solved med / p90",
         "steps unsolved med / p90",
@@ -117,14 +63,60 @@ def results_section(report: RunReport) -> list[str]:
     outcomes = list(report.overall.outcomes)
     return [
         "<h2>Results</h2>",
-        '<p class="note">Rates are over valid episodes; infra errors are counted apart and never as the agent\'s '
-        "failures. Success intervals are Wilson 95%; cost per solved task is a bootstrap over tasks.</p>",
+        '<p class="note">Success over valid episodes leaves infra errors out (they say nothing about the agent); '
+        "success over all episodes counts them as not solved. Success intervals are Wilson 95% (on the effective "
+        "number of episodes when tasks ran several epochs); cost per solved task is a bootstrap over tasks. An "
+        "episode with an integrity flag is never solved.</p>",
         table(headers, rows, total_last=len(report.packs) > 1),
         "<h2>Outcomes</h2>",
         table(
             ["", *(o.replace("_", " ") for o in outcomes)],
             [[p.name, *(str(p.summary.outcomes[o]) for o in outcomes)] for p in report.packs],
         ),
+    ]
+
+
+def integrity_section(report: RunReport) -> list[str]:
+    flags = sorted(report.overall.integrity)
+    if not flags:
+        return []
+    rows = [[p.name, *(str(p.summary.integrity.get(f, 0)) for f in flags)] for p in report.packs]
+    return ["<h2>Integrity flags</h2>", table(["", *flags], rows)]
+
+
+def speed_section(report: RunReport) -> list[str]:
+    if not report.overall.speed.timed_episodes:
+        return []
+    rows = [[p.name, *d.speed_cells(p.summary)] for p in report.packs]
+    return [
+        "<h2>Speed beside success</h2>",
+        '<p class="note">Medians over episodes that recorded timing; model, tool and grading time are summed. '
+        "Tokens per second say how fast a model writes, not whether it finishes the task.</p>",
+        table(list(d.SPEED_COLUMNS), rows),
+    ]
+
+
+def cutoff_section(report: RunReport) -> list[str]:
+    scopes = [(p.name, p.cutoff) for p in report.packs if p.cutoff]
+    if report.cutoff and len(report.packs) > 1:
+        scopes.append(("overall", report.cutoff))
+    if not scopes:
+        return []
+    rows = [
+        [
+            name,
+            f"{split.before.tasks} / {split.after.tasks} / {split.undated.tasks}",
+            interval_cell(split.before.success),
+            interval_cell(split.after.success),
+            interval_cell(split.undated.success),
+        ]
+        for name, split in scopes
+    ]
+    return [
+        f"<h2>By task date against the model's cut-off ({escape(scopes[0][1].cutoff)})</h2>",
+        '<p class="note">Tasks dated on or before the cut-off may have been in the training data; tasks after it '
+        "cannot have been. Much higher success before than after is a sign of contamination.</p>",
+        table(["", "tasks before / after / undated", "success before", "success after", "success undated"], rows),
     ]
 
 
@@ -198,7 +190,8 @@ def epochs_section(report: RunReport) -> list[str]:
     return parts
 
 
-def report_page(report: RunReport) -> str:
+def report_page(report: RunReport, episodes: list[EpisodeLink] | None = None) -> str:
+    """The report; with ``episodes`` (from ``write_episode_pages``), a table linking each episode's page."""
     meta = (
         f'<p class="meta">model <b>{escape(report.model)}</b> · agent <b>{escape(report.agent)}</b> · budget '
         f"<b>{escape(d.budget(report.budget))}</b> · epochs <b>{report.epochs}</b> · "
@@ -208,73 +201,15 @@ def report_page(report: RunReport) -> str:
         f"<h1>Run {escape(report.run_id)}</h1>",
         meta,
         *results_section(report),
+        *integrity_section(report),
+        *speed_section(report),
+        *cutoff_section(report),
         *depth_section(report),
         *curves_section(report.curves),
         *epochs_section(report),
+        *(episodes_section(episodes) if episodes else []),
     ]
     return page(f"solvemeter report: {report.run_id}", body)
-
-
-def leaderboard_page(board: Leaderboard) -> str:
-    rows = [
-        [
-            str(rank),
-            e.model,
-            e.agent,
-            ", ".join(f"{p.name} {p.version}" for p in e.packs),
-            d.budget(e.budget),
-            interval_cell(e.success),
-            interval_cell(e.cost_per_solved_usd, "usd", d.DASH if e.priced else d.UNPRICED),
-            f"{d.number(e.steps.median)} / {d.number(e.steps.p90)}",
-            f"{e.valid_episodes} / {e.episodes}",
-            "★" if e.pareto else "",
-        ]
-        for rank, e in enumerate(board.entries, start=1)
-    ]
-    points = [
-        svg.Point(
-            f"{e.model} · {e.agent}",
-            e.cost_per_solved_usd.estimate,
-            e.success.estimate,
-            e.cost_per_solved_usd.low,
-            e.cost_per_solved_usd.high,
-            e.success.low,
-            e.success.high,
-            e.pareto,
-        )
-        for e in board.entries
-        if e.cost_per_solved_usd and e.success
-    ]
-    unplotted = [e.run_id for e in board.entries if not (e.cost_per_solved_usd and e.success)]
-    body = [
-        "<h1>Leaderboard</h1>",
-        f'<p class="meta">schema <b>{escape(board.schema_)}</b> · {len(board.entries)} runs · '
-        f"solvemeter {escape(board.suite_version)}</p>",
-        table(
-            [
-                "",
-                "model",
-                "agent",
-                "packs",
-                "budget",
-                "success [95% CI]",
-                "cost per solved [95% CI]",
-                "steps med / p90",
-                "valid / episodes",
-                "Pareto",
-            ],
-            rows,
-            text_columns=5,
-        ),
-        "<h2>Success against cost per solved task</h2>",
-        figure(
-            svg.frontier_chart(points, "Success vs cost per solved task", "cost per solved task", "success rate"),
-            "whiskers are 95% intervals; the dashed staircase is the Pareto frontier",
-        ),
-    ]
-    if unplotted:
-        body.append(f'<p class="note">Not plotted (unpriced or nothing solved): {escape(", ".join(unplotted))}</p>')
-    return page("solvemeter leaderboard", body)
 
 
 def _keys(keys: tuple[EpisodeKey, ...]) -> str:
@@ -282,11 +217,21 @@ def _keys(keys: tuple[EpisodeKey, ...]) -> str:
     return escape(shown + (f" … and {len(keys) - LISTED_FLIPS} more" if len(keys) > LISTED_FLIPS else ""))
 
 
+def flag_notes(comparison: Comparison) -> list[str]:
+    return [
+        f'<p class="warn">{escape(run)}: {count} episodes with integrity flags '
+        f"({escape(', '.join(f'{flag} {n}' for flag, n in comparison.integrity[run].items()))}), none solved.</p>"
+        for run, count in comparison.flagged_episodes.items()
+        if count
+    ]
+
+
 def comparison_page(comparison: Comparison) -> str:
     rows = [
         [
             p.a,
             p.b,
+            str(p.tasks),
             str(p.paired_episodes),
             interval_cell(p.rate_a),
             interval_cell(p.rate_b),
@@ -311,10 +256,12 @@ def comparison_page(comparison: Comparison) -> str:
             f'<p class="warn">Compared with --force although {escape(difference)}.</p>'
             for difference in comparison.pack_differences
         ),
+        *flag_notes(comparison),
         table(
             [
                 "a",
                 "b",
+                "tasks",
                 "pairs",
                 "success a",
                 "success b",
@@ -332,10 +279,3 @@ def comparison_page(comparison: Comparison) -> str:
         *lists,
     ]
     return page("solvemeter comparison", body)
-
-
-def write_page(path: Path, html: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path

@@ -1,6 +1,8 @@
-"""Leaderboard JSON, schema ``solvemeter.leaderboard/1``: one entry per run, checkable against run directories.
+"""Leaderboard JSON, schema ``solvemeter.leaderboard/2``: one ranking per benchmark, checkable against run directories.
 
-Each entry carries the sha256 of its run's manifest file and a digest of the run's results, so anyone holding
+A benchmark is a pack at one version and content hash: entries are ranked, and their Pareto front drawn, only
+against entries on the same pack. A run over several packs has an entry in each pack's ranking. Each entry
+carries the sha256 of its run's manifest file and a digest of its results on that pack, so anyone holding
 the run directories can confirm that the numbers came from those runs (:func:`validate_leaderboard`).
 The JSON Schema shipped in ``schemas/leaderboard.schema.json`` is generated from these models:
 ``python -m solvemeter.scoring.leaderboard`` rewrites it.
@@ -21,12 +23,13 @@ from solvemeter import __version__
 from solvemeter.errors import SolvemeterError
 from solvemeter.runs.reading import MANIFEST_FILE, Run
 from solvemeter.runs.records import EpisodeResult, PackRef
+from solvemeter.scoring.contamination import CutoffSplit, split_by_date
 from solvemeter.scoring.stats import RESAMPLES, Interval
-from solvemeter.scoring.summary import summarise
+from solvemeter.scoring.summary import SpeedSummary, summarise
 from solvemeter.scoring.table import EpisodeTable
 from solvemeter.tasks.models import Budget, Frozen
 
-LEADERBOARD_SCHEMA: Final = "solvemeter.leaderboard/1"
+LEADERBOARD_SCHEMA: Final = "solvemeter.leaderboard/2"
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "leaderboard.schema.json"
 
 
@@ -50,36 +53,61 @@ class TokenTotals(Frozen):
 
 
 class LeaderboardEntry(Frozen):
+    rank: int
+    """1 is the highest success on this pack; runs with equal success share no rank (run id breaks the tie)"""
     run_id: str
     model: str
     agent: str
-    packs: tuple[PackRef, ...]
     budget: Budget
     epochs: int
     episodes: int
+    """this run's episodes on this pack"""
     valid_episodes: int
     """episodes without an infra error: the ones rates are computed on"""
     solved: int
+    outcomes: dict[str, int]
+    """episodes per outcome"""
     success: Interval | None
-    """Wilson interval over valid episodes"""
+    """solved / valid episodes, Wilson interval (the task as the unit with several epochs)"""
+    success_all: Interval | None
+    """solved / all episodes, an infra error counted as not solved"""
+    flagged_episodes: int
+    """episodes with an integrity flag; none of them is solved"""
+    integrity: dict[str, int]
+    """episodes per integrity flag"""
     priced: bool
     cost_per_solved_usd: Interval | None
     """bootstrap over tasks; None when unpriced or nothing was solved"""
     total_cost_usd: float | None
     steps: DepthSummary
     tokens: TokenTotals
+    speed: SpeedSummary
+    """time to first token, output tokens per second, model/tool/grading time — beside success, not instead"""
+    cutoff: CutoffSplit | None = None
+    """success on tasks dated before and after the model's stated training cut-off, when one was given"""
     manifest_sha256: str
     """sha256 of the run's manifest.json bytes"""
     results_digest: str
-    """sha256 of the run's results in canonical form (see results_digest())"""
+    """sha256 of the run's results on this pack in canonical form (see results_digest())"""
     pareto: bool = False
-    """on the cost–success frontier: no other entry is both cheaper per solved task and at least as successful"""
+    """on this pack's cost–success frontier: no other entry is both cheaper per solved task and at least as
+    successful"""
+
+
+class PackRanking(Frozen):
+    """The entries on one benchmark (pack name, version and content hash), best success first."""
+
+    pack: PackRef
+    entries: tuple[LeaderboardEntry, ...]
 
 
 class Leaderboard(Frozen):
-    schema_: Literal["solvemeter.leaderboard/1"] = Field(default=LEADERBOARD_SCHEMA, alias="schema")
+    schema_: Literal["solvemeter.leaderboard/2"] = Field(default=LEADERBOARD_SCHEMA, alias="schema")
     suite_version: str
-    entries: tuple[LeaderboardEntry, ...]
+    rankings: tuple[PackRanking, ...]
+
+    def entries(self) -> list[tuple[PackRef, LeaderboardEntry]]:
+        return [(ranking.pack, entry) for ranking in self.rankings for entry in ranking.entries]
 
 
 class LeaderboardCheck(Frozen):
@@ -114,23 +142,26 @@ def manifest_sha256(run: Run) -> str:
     return hashlib.sha256((run.path / MANIFEST_FILE).read_bytes()).hexdigest()
 
 
-def build_entry(run: Run) -> LeaderboardEntry:
-    """One run's entry, unmarked; the bootstrap is seeded with the run's seed, as in its report, so that
-    anyone can rebuild the same numbers from the run directory."""
-    table = EpisodeTable.from_results(run.results)
+def build_entry(run: Run, pack: PackRef, table: EpisodeTable, cutoff: str | None = None) -> LeaderboardEntry:
+    """One run's entry on one pack, unranked; the bootstrap is seeded with the run's seed, as in its report, so
+    that anyone can rebuild the same numbers from the run directory."""
     summary = summarise(table, run.manifest.seed, RESAMPLES)
     steps = table.steps[table.valid]
     return LeaderboardEntry(
+        rank=0,
         run_id=run.run_id,
         model=run.manifest.model.spec,
         agent=run.manifest.agent.name,
-        packs=run.manifest.packs,
         budget=run.manifest.budget,
         epochs=run.manifest.epochs,
         episodes=summary.episodes,
         valid_episodes=summary.valid_episodes,
         solved=summary.solved,
+        outcomes=summary.outcomes,
         success=summary.success,
+        success_all=summary.success_all,
+        flagged_episodes=summary.flagged_episodes,
+        integrity=summary.integrity,
         priced=summary.cost.priced,
         cost_per_solved_usd=summary.cost.per_solved_usd,
         total_cost_usd=summary.cost.total_usd,
@@ -143,9 +174,27 @@ def build_entry(run: Run) -> LeaderboardEntry:
         tokens=TokenTotals(
             input=summary.tokens.input, cached_input=summary.tokens.cached_input, output=summary.tokens.output
         ),
+        speed=summary.speed,
+        cutoff=split_by_date(table, cutoff) if cutoff else None,
         manifest_sha256=manifest_sha256(run),
-        results_digest=results_digest(run.results),
+        results_digest=results_digest(r for r in run.results if r.pack == pack.name),
     )
+
+
+def run_entries(run: Run, cutoffs: dict[str, str] | None = None) -> list[tuple[PackRef, LeaderboardEntry]]:
+    """The run's entry on each of its packs that has episodes."""
+    table = EpisodeTable.of_run(run)
+    cutoff = cutoff_for(run.manifest.model.spec, cutoffs or {})
+    return [
+        (ref, build_entry(run, ref, table.of_pack(ref.name), cutoff))
+        for ref in run.manifest.packs
+        if ref.name in table.packs
+    ]
+
+
+def cutoff_for(model: str, cutoffs: dict[str, str]) -> str | None:
+    """A model's cut-off: its own (``MODEL=DATE``) or the one given for every model (key ``""``)."""
+    return cutoffs.get(model, cutoffs.get(""))
 
 
 def pareto_front(entries: list[LeaderboardEntry]) -> list[bool]:
@@ -161,15 +210,30 @@ def pareto_front(entries: list[LeaderboardEntry]) -> list[bool]:
     return [p is not None and not dominated(p) for p in points]
 
 
-def mark_pareto(entries: list[LeaderboardEntry]) -> tuple[LeaderboardEntry, ...]:
+def rank(pack: PackRef, entries: list[LeaderboardEntry]) -> PackRanking:
+    """Best success first, ranks numbered, this pack's cost–success frontier marked."""
     ranked = sorted(entries, key=lambda e: (-(e.success.estimate if e.success else -1.0), e.run_id))
     front = pareto_front(ranked)
-    return tuple(entry.model_copy(update={"pareto": on}) for entry, on in zip(ranked, front, strict=True))
+    return PackRanking(
+        pack=pack,
+        entries=tuple(
+            entry.model_copy(update={"rank": i, "pareto": on})
+            for i, (entry, on) in enumerate(zip(ranked, front, strict=True), start=1)
+        ),
+    )
 
 
-def build_leaderboard(runs: Iterable[Run]) -> Leaderboard:
-    """A leaderboard with one entry per run, best success first, the cost–success frontier marked."""
-    return Leaderboard(suite_version=__version__, entries=mark_pareto([build_entry(run) for run in runs]))
+def build_leaderboard(runs: Iterable[Run], cutoffs: dict[str, str] | None = None) -> Leaderboard:
+    """One ranking per benchmark (pack name, version, content hash), with an entry per run on it.
+
+    ``cutoffs`` maps a model spec to its training cut-off (``""`` for every model); entries then split
+    success by task date against it."""
+    by_pack: dict[PackRef, list[LeaderboardEntry]] = {}
+    for run in runs:
+        for ref, entry in run_entries(run, cutoffs):
+            by_pack.setdefault(ref, []).append(entry)
+    order = sorted(by_pack, key=lambda ref: (ref.name, ref.version, ref.content_hash))
+    return Leaderboard(suite_version=__version__, rankings=tuple(rank(ref, by_pack[ref]) for ref in order))
 
 
 def load_leaderboard(path: Path) -> Leaderboard:
@@ -186,47 +250,61 @@ def load_leaderboard(path: Path) -> Leaderboard:
         ) from None
 
 
-def entry_problems(entry: LeaderboardEntry, run: Run) -> list[str]:
+def entry_problems(pack: PackRef, entry: LeaderboardEntry, run: Run) -> list[str]:
     """How an entry differs from what its run directory gives now; empty when they agree."""
+    where = f"{run.run_id} on {pack.name} {pack.version}"
     if entry.manifest_sha256 != manifest_sha256(run):
-        return [f"{run.run_id}: manifest.json in {run.path} is not the one the entry was built from"]
-    if entry.results_digest != results_digest(run.results):
-        return [f"{run.run_id}: results.jsonl in {run.path} differs from the results the entry was built from"]
-    rebuilt = build_entry(run).model_copy(update={"pareto": entry.pareto})
+        return [f"{where}: manifest.json in {run.path} is not the one the entry was built from"]
+    if pack not in run.manifest.packs:
+        return [f"{where}: the run in {run.path} did not run this pack at this version and content"]
+    if entry.results_digest != results_digest(r for r in run.results if r.pack == pack.name):
+        return [f"{where}: results.jsonl in {run.path} differs from the results the entry was built from"]
+    cutoffs = {"": entry.cutoff.cutoff} if entry.cutoff else {}
+    table = EpisodeTable.of_run(run)
+    rebuilt = build_entry(run, pack, table.of_pack(pack.name), cutoff_for(entry.model, cutoffs))
+    rebuilt = rebuilt.model_copy(update={"rank": entry.rank, "pareto": entry.pareto})
     if rebuilt != entry:
         changed = [name for name in LeaderboardEntry.model_fields if getattr(rebuilt, name) != getattr(entry, name)]
-        return [f"{run.run_id}: entry fields {', '.join(changed)} do not match its run's results"]
+        return [f"{where}: entry fields {', '.join(changed)} do not match its run's results"]
     return []
 
 
+def ranking_problems(ranking: PackRanking) -> list[str]:
+    """Order, ranks and Pareto marks that the entries' own numbers do not give."""
+    where = f"{ranking.pack.name} {ranking.pack.version}"
+    expected = rank(ranking.pack, list(ranking.entries))
+    if [(e.run_id, e.rank) for e in ranking.entries] != [(e.run_id, e.rank) for e in expected.entries]:
+        return [f"{where}: the entries are not ranked by success (expected {[e.run_id for e in expected.entries]})"]
+    return [
+        f"{e.run_id} on {where}: marked pareto={e.pareto}, but this pack's entries put it "
+        f"{'on' if want.pareto else 'off'} the frontier"
+        for e, want in zip(ranking.entries, expected.entries, strict=True)
+        if e.pareto != want.pareto
+    ]
+
+
 def validate_leaderboard(path: Path, runs: Iterable[Run] = ()) -> LeaderboardCheck:
-    """Check a leaderboard file: its schema, its Pareto marks, and every entry whose run directory is given."""
+    """Check a leaderboard file: its schema, its ranks and Pareto marks per pack, and every entry whose run
+    directory is given."""
     board = load_leaderboard(path)
     runs = list(runs)
-    by_id = {entry.run_id: entry for entry in board.entries}
-    problems: list[str] = []
-    expected = pareto_front(list(board.entries))
-    problems += [
-        f"{e.run_id}: marked pareto={e.pareto}, but the entries put it {'on' if on else 'off'} the frontier"
-        for e, on in zip(board.entries, expected, strict=True)
-        if e.pareto != on
-    ]
+    problems = [problem for ranking in board.rankings for problem in ranking_problems(ranking)]
     verified = []
     for run in runs:
-        entry = by_id.get(run.run_id)
-        if entry is None:
+        entries = [(pack, entry) for pack, entry in board.entries() if entry.run_id == run.run_id]
+        if not entries:
             problems.append(f"{run.run_id}: the run in {run.path} has no entry in the leaderboard")
             continue
-        found = entry_problems(entry, run)
+        found = [problem for pack, entry in entries for problem in entry_problems(pack, entry, run)]
         problems += found
         if not found:
             verified.append(run.run_id)
     checked = {run.run_id for run in runs}
     return LeaderboardCheck(
         file=str(path),
-        entries=len(board.entries),
+        entries=len(board.entries()),
         verified=tuple(verified),
-        unchecked=tuple(e.run_id for e in board.entries if e.run_id not in checked),
+        unchecked=tuple(sorted({e.run_id for _, e in board.entries() if e.run_id not in checked})),
         problems=tuple(problems),
     )
 

@@ -7,6 +7,7 @@ from typing import Final, Literal
 from pydantic import Field
 
 from solvemeter.runs.reading import Run
+from solvemeter.scoring.contamination import CutoffSplit, split_by_date
 from solvemeter.scoring.curves import BudgetCurves, curves_for
 from solvemeter.scoring.stats import RESAMPLES
 from solvemeter.scoring.summary import Summary, summarise
@@ -21,6 +22,8 @@ class PackReport(Frozen):
     version: str
     kind: str
     summary: Summary
+    cutoff: CutoffSplit | None = None
+    """results split by task date against the model's cut-off, when one was given"""
 
 
 class RunReport(Frozen):
@@ -37,6 +40,8 @@ class RunReport(Frozen):
     """the bootstrap seed: the same run and seed give the same intervals"""
     packs: tuple[PackReport, ...]
     overall: Summary
+    cutoff: CutoffSplit | None = None
+    """every pack's results split by task date against the model's cut-off, when one was given"""
     curves: BudgetCurves
 
 
@@ -48,10 +53,17 @@ def _pack_summary(table: EpisodeTable, name: str, overall: Summary, seed: int, n
     return summarise(table.of_pack(name), seed, n_resamples)
 
 
-def build_report(run: Run, *, seed: int | None = None, n_resamples: int = RESAMPLES) -> RunReport:
-    """Summarise a run per pack and overall. The bootstrap seed defaults to the run's own seed."""
+def build_report(
+    run: Run, *, seed: int | None = None, n_resamples: int = RESAMPLES, cutoff: str | None = None
+) -> RunReport:
+    """Summarise a run per pack and overall. The bootstrap seed defaults to the run's own seed; with a
+    ``cutoff`` (ISO date) results are also split by task date against it."""
     seed = run.manifest.seed if seed is None else seed
-    table = EpisodeTable.from_results(run.results)
+    table = EpisodeTable.of_run(run)
+
+    def split(episodes: EpisodeTable) -> CutoffSplit | None:
+        return split_by_date(episodes, cutoff) if cutoff else None
+
     overall = summarise(table, seed, n_resamples)
     declared = {ref.name: ref for ref in run.manifest.packs}
     packs = []
@@ -63,6 +75,7 @@ def build_report(run: Run, *, seed: int | None = None, n_resamples: int = RESAMP
                 version=ref.version if ref else "unknown",
                 kind=ref.kind if ref else "unknown",
                 summary=_pack_summary(table, name, overall, seed, n_resamples),
+                cutoff=split(table.of_pack(name) if name in table.packs else table.where(table.pack < 0)),
             )
         )
     return RunReport(
@@ -75,5 +88,6 @@ def build_report(run: Run, *, seed: int | None = None, n_resamples: int = RESAMP
         seed=seed,
         packs=tuple(packs),
         overall=overall,
+        cutoff=split(table),
         curves=curves_for(table, run.manifest.budget),
     )

@@ -19,7 +19,7 @@ from solvemeter.tasks.models import Frozen
 CONFIDENCE = 0.95
 RESAMPLES = 2000
 MIN_RESAMPLES = 1000
-RESAMPLE_WORK = 100_000_000
+RESAMPLE_WORK = 10_000_000
 """Resamples × units a single bootstrap may draw; past it the resample count drops, never below MIN_RESAMPLES."""
 _CHUNK = 400_000
 
@@ -203,3 +203,62 @@ def holm(p_values: list[float] | Floats) -> Floats:
     adjusted = np.empty(m)
     adjusted[order] = stepped
     return adjusted
+
+
+def clustered_wilson(solved: Floats, episodes: Floats, confidence: float = CONFIDENCE) -> Interval | None:
+    """Success Σsolved / Σepisodes over tasks (one row per task, its epochs summed), the task being the unit.
+
+    Epochs of one task share its difficulty, so they are not independent draws: the Wilson interval is taken at
+    the effective sample size n / deff, where the design effect deff is the cluster-robust variance of the
+    ratio over the binomial one (never below 1). With one episode per task this is the plain Wilson interval.
+    When every episode agrees (rate 0 or 1) the variance says nothing about clustering and the tasks are
+    counted as the sample. None when there are no episodes.
+    """
+    y, m = np.asarray(solved, dtype=np.float64), np.asarray(episodes, dtype=np.float64)
+    n, k, tasks = float(m.sum()), float(y.sum()), len(m)
+    if n == 0:
+        return None
+    if tasks == n:
+        return wilson_interval(round(k), round(n), confidence)
+    p = k / n
+    if 0 < p < 1 and tasks > 1:
+        robust = tasks / (tasks - 1) * float(np.sum((y - p * m) ** 2)) / (n * n)
+        effective = n / max(1.0, robust / (p * (1 - p) / n))
+    else:
+        effective = float(tasks)
+    low, high = wilson_bounds(np.array([p * effective]), np.array([effective]), confidence)
+    return Interval(estimate=p, low=float(low[0]), high=float(high[0]), confidence=confidence)
+
+
+FLIPS = 20_000
+"""Random sign patterns a paired sign-flip test draws (the p-value's Monte Carlo error is below 0.004)."""
+EXACT_FLIPS = 16
+"""Up to this many tasks that differ, every sign pattern is counted: the p-value is exact."""
+
+
+def sign_flip_p_value(differences: Floats, n_flips: int = FLIPS, seed: int = 0) -> float:
+    """Two-sided paired randomisation test of "no difference", the task as the unit.
+
+    ``differences`` holds one value per task: b's solved episodes minus a's over the task's paired epochs.
+    Under the null hypothesis the labels a and b are exchangeable within a task, so each task's difference is
+    as likely to have either sign; the p-value is the share of sign patterns whose |Σ| reaches the observed one,
+    counted exactly up to EXACT_FLIPS tasks that differ, else over FLIPS random patterns (the observed one
+    counted, so it is never 0). With one epoch per task the differences are −1, 0, +1
+    and this is the exact McNemar test, which :func:`mcnemar_exact` computes exactly.
+    """
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[d != 0]
+    if len(d) == 0:
+        return 1.0
+    if np.all(np.abs(d) == 1):
+        return mcnemar_exact(int((d < 0).sum()), int((d > 0).sum()))
+    observed = abs(float(d.sum())) - 1e-9
+    if len(d) <= EXACT_FLIPS:  # few enough tasks to count every sign pattern
+        bits = (np.arange(2 ** len(d))[:, None] >> np.arange(len(d))) & 1
+        return float(np.mean(np.abs((bits * 2 - 1) @ d) >= observed))
+    rng = np.random.default_rng(seed)
+    reached, rows = 0, max(1, _CHUNK // len(d))
+    for start in range(0, n_flips, rows):
+        signs = rng.integers(0, 2, size=(min(rows, n_flips - start), len(d)), dtype=np.int8) * 2 - 1
+        reached += int((np.abs(signs @ d) >= observed).sum())
+    return (reached + 1) / (n_flips + 1)

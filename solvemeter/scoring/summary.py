@@ -1,7 +1,8 @@
 """What a slice of episodes (one pack, or the whole run) amounts to: the numbers a report shows.
 
 Infra errors are counted and shown, never dropped and never counted as the agent's failures: rates, step
-depth and cost per solved task use the valid episodes only.
+depth and cost per solved task use the valid episodes only, and success over all episodes (an infra error
+counted as not solved) stands beside it. Intervals treat the task as the unit when tasks ran several epochs.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from solvemeter.scoring.epochs import PassAtK, across_epochs
-from solvemeter.scoring.stats import RESAMPLES, Floats, Interval, bootstrap_ratio, sum_by_cluster, wilson_interval
+from solvemeter.scoring.stats import RESAMPLES, Floats, Interval, bootstrap_ratio, clustered_wilson, sum_by_cluster
 from solvemeter.scoring.table import OUTCOMES, EpisodeTable
 from solvemeter.tasks.models import Frozen
 
@@ -73,6 +74,23 @@ class WallSummary(Frozen):
     p90_s: float | None
 
 
+class SpeedSummary(Frozen):
+    """How fast the model answered and where the time went, over valid episodes that recorded timing.
+
+    Shown beside success, never instead of it: a faster model that solves less is not the better one.
+    """
+
+    timed_episodes: int
+    ttft_median_s: float | None
+    """median over episodes of their median time to first token"""
+    output_tokens_per_s_median: float | None
+    model_s: float
+    """seconds waiting on the model, summed"""
+    tool_s: float
+    """seconds running tool calls, summed"""
+    grading_s: float
+
+
 class LevelResult(Frozen):
     level: int
     episodes: int
@@ -87,11 +105,19 @@ class Summary(Frozen):
     outcomes: dict[str, int]
     solved: int
     success: Interval | None
+    """solved / valid episodes"""
+    success_all: Interval | None
+    """solved / all episodes, an infra error counted as not solved"""
+    flagged_episodes: int
+    """episodes with an integrity flag (never resolved)"""
+    integrity: dict[str, int]
+    """episodes per integrity flag"""
     mean_score: float | None
     steps: StepSummary
     tokens: TokenSummary
     cost: CostSummary
     wall: WallSummary
+    speed: SpeedSummary
     epochs: tuple[PassAtK, ...]
     levels: tuple[LevelResult, ...]
 
@@ -163,15 +189,37 @@ def cost_summary(table: EpisodeTable, seed: int, n_resamples: int) -> CostSummar
     )
 
 
+def success(table: EpisodeTable) -> Interval | None:
+    """Resolved episodes over these episodes, the task as the unit of the interval."""
+    solved, episodes = sum_by_cluster(table.task_codes(), table.resolved.astype(np.float64), np.ones(len(table)))
+    return clustered_wilson(solved, episodes)
+
+
 def level_results(valid: EpisodeTable) -> tuple[LevelResult, ...]:
     rows = []
     for level in np.unique(valid.level[valid.level >= 0]):
-        at = valid.level == level
-        episodes, solved = int(at.sum()), int(valid.resolved[at].sum())
-        rows.append(
-            LevelResult(level=int(level), episodes=episodes, solved=solved, success=wilson_interval(solved, episodes))
-        )
+        at = valid.where(valid.level == level)
+        rate = success(at)
+        assert rate is not None  # the level has episodes
+        rows.append(LevelResult(level=int(level), episodes=len(at), solved=int(at.resolved.sum()), success=rate))
     return tuple(rows)
+
+
+def _median(values: Floats) -> float | None:
+    known = values[~np.isnan(values)]
+    return float(np.median(known)) if len(known) else None
+
+
+def speed_summary(valid: EpisodeTable) -> SpeedSummary:
+    timed = valid.where(~np.isnan(valid.model_s))
+    return SpeedSummary(
+        timed_episodes=len(timed),
+        ttft_median_s=_median(timed.ttft_s),
+        output_tokens_per_s_median=_median(timed.output_tokens_per_s),
+        model_s=float(timed.model_s.sum()),
+        tool_s=float(np.nansum(timed.tool_s)),
+        grading_s=float(np.nansum(timed.grading_s)),
+    )
 
 
 def summarise(table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES) -> Summary:
@@ -186,7 +234,10 @@ def summarise(table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES) 
         infra_errors=len(table) - n_valid,
         outcomes={outcome.value: int(count) for outcome, count in zip(OUTCOMES, outcome_counts, strict=True)},
         solved=solved,
-        success=wilson_interval(solved, n_valid) if n_valid else None,
+        success=success(valid),
+        success_all=success(table),
+        flagged_episodes=int(table.flagged.sum()),
+        integrity=table.flag_counts(),
         mean_score=float(valid.score.mean()) if n_valid else None,
         steps=step_summary(valid),
         tokens=TokenSummary(
@@ -199,6 +250,7 @@ def summarise(table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES) 
         wall=WallSummary(
             total_s=float(table.wall.sum()), median_s=_quantile(valid.wall, 0.5), p90_s=_quantile(valid.wall, 0.9)
         ),
+        speed=speed_summary(valid),
         epochs=across_epochs(table),
         levels=level_results(valid),
     )

@@ -30,7 +30,10 @@ def tick_label(value: float, unit: str) -> str:
     if unit == "%":
         return f"{100 * value:.0f}%"
     if unit == "$":
-        return f"${value:.3g}" if value < 1 else f"${value:,.2f}".rstrip("0").rstrip(".")
+        if value == 0 or value >= 1:
+            return f"${value:,.2f}".rstrip("0").rstrip(".")
+        decimals = max(2, 1 - math.floor(math.log10(abs(value))) + 1)  # two significant digits, never e-notation
+        return f"${value:.{decimals}f}".rstrip("0")
     return f"{value:g}{unit}"
 
 
@@ -164,6 +167,27 @@ class Point:
     highlighted: bool = False
 
 
+def point_marks(frame: Frame, points: list[Point]) -> list[str]:
+    """Each point with its interval whiskers (an open end runs to the chart's edge)."""
+    parts = []
+    for p in points:
+        cx, cy = frame.x(p.x), frame.y(p.y)
+        if p.x_low is not None or p.x_high is not None:
+            x_low = frame.x(p.x_low) if p.x_low is not None else cx
+            x_high = frame.x(p.x_high) if p.x_high is not None else frame.x(frame.x_high)
+            parts.append(f'<line x1="{x_low:.1f}" y1="{cy:.1f}" x2="{x_high:.1f}" y2="{cy:.1f}" stroke="{MUTED}"/>')
+        if p.y_low is not None and p.y_high is not None:
+            parts.append(
+                f'<line x1="{cx:.1f}" y1="{frame.y(p.y_low):.1f}" x2="{cx:.1f}" '
+                f'y2="{frame.y(p.y_high):.1f}" stroke="{MUTED}"/>'
+            )
+        color = ACCENT if p.highlighted else MUTED
+        parts.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{color}"><title>{escape(p.label)}</title></circle>'
+        )
+    return parts + point_labels(frame, points)
+
+
 def frontier_chart(
     points: list[Point], title: str, x_label: str, y_label: str, width: int = 820, height: int = 420
 ) -> str:
@@ -180,37 +204,61 @@ def frontier_chart(
             + f"H{frame.x(frame.x_high):.1f}"
         )
         parts.append(f'<path d="{path}" fill="none" stroke="{ACCENT}" stroke-dasharray="5 4" stroke-width="1.5"/>')
-    for p in points:
-        cx, cy = frame.x(p.x), frame.y(p.y)
-        x_low = frame.x(p.x_low) if p.x_low is not None else cx
-        x_high = frame.x(p.x_high) if p.x_high is not None else frame.x(frame.x_high)
-        parts.append(f'<line x1="{x_low:.1f}" y1="{cy:.1f}" x2="{x_high:.1f}" y2="{cy:.1f}" stroke="{MUTED}"/>')
-        if p.y_low is not None and p.y_high is not None:
-            parts.append(
-                f'<line x1="{cx:.1f}" y1="{frame.y(p.y_low):.1f}" x2="{cx:.1f}" '
-                f'y2="{frame.y(p.y_high):.1f}" stroke="{MUTED}"/>'
-            )
-        color = ACCENT if p.highlighted else MUTED
-        parts.append(
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{color}"><title>{escape(p.label)}</title></circle>'
-        )
-    parts += point_labels(frame, points)
+    parts += point_marks(frame, points)
     parts += legend([("on the Pareto frontier", ACCENT), ("dominated", MUTED)])
     return svg(parts, title, width, height)
 
 
-def point_labels(frame: Frame, points: list[Point], spacing: float = 13.0) -> list[str]:
-    """Labels right of their points, nudged down where they would overlap, with a leader line when moved."""
-    placed: list[tuple[float, float]] = []
+def scatter_chart(points: list[Point], title: str, x_label: str, width: int = 820, height: int = 420) -> str:
+    """Success (with its interval) against a speed, one labelled point per run."""
+    xs = [p.x for p in points] or [0.0, 1.0]
+    frame = Frame(0.0, max(xs) * 1.1 or 1.0, 0.0, 1.0, width, height)
+    parts = frame.axes(x_label, "success rate", y_unit="%")
+    return svg(parts + point_marks(frame, points), title, width, height)
+
+
+CHAR_WIDTH = 6.2
+"""Width of a label character at 11px, a little above the real average so that labels keep apart."""
+LINE_HEIGHT = 13.0
+MAX_SHIFTS = 40
+
+
+def label_box(x: float, y: float, text: str, anchor: str) -> tuple[float, float, float, float]:
+    """The box a label drawn at (x, y) covers: left, top, right, bottom."""
+    width = CHAR_WIDTH * len(text)
+    left = x - width if anchor == "end" else x
+    return (left, y - 10.0, left + width, y + 3.0)
+
+
+def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float], gap: float = 2.0) -> bool:
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def point_labels(frame: Frame, points: list[Point]) -> list[str]:
+    """A label beside each point, never over another label: it tries the right, then the left of its point,
+    then moves a line at a time down and up, keeping inside the plot; a leader line joins a moved label."""
+    placed: list[tuple[float, float, float, float]] = []
     parts = []
-    for p in sorted(points, key=lambda p: -p.y):
+    top, bottom = MARGIN_TOP + 10.0, frame.height - MARGIN_BOTTOM - 3.0
+    for p in sorted(points, key=lambda p: (-p.y, p.x)):
         cx, cy = frame.x(p.x), frame.y(p.y)
-        y = cy - 7
-        while any(abs(y - py) < spacing and abs(cx - px) < 7 * len(p.label) for px, py in placed):
-            y += spacing
-        placed.append((cx, y))
-        anchor = "end" if cx > frame.width * 0.7 else "start"
-        x = cx - 8 if anchor == "end" else cx + 8
+        choice = None
+        for shift in (0, *(s * sign for s in range(1, MAX_SHIFTS) for sign in (1, -1))):
+            y = cy - 7 + shift * LINE_HEIGHT
+            if not top <= y <= bottom:
+                continue
+            for anchor, x in (("start", cx + 8), ("end", cx - 8)):
+                box = label_box(x, y, p.label, anchor)
+                inside = box[0] >= 0 and box[2] <= frame.width
+                if inside and not any(overlaps(box, other) for other in placed):
+                    choice = (x, y, anchor, box)
+                    break
+            if choice:
+                break
+        if choice is None:  # no room anywhere: the point keeps its tooltip, the chart stays legible
+            continue
+        x, y, anchor, box = choice
+        placed.append(box)
         if y != cy - 7:
             parts.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y - 4:.1f}" stroke="#c9d0d8"/>')
         parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{escape(p.label)}</text>')

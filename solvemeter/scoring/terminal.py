@@ -12,6 +12,7 @@ from rich.text import Text
 from solvemeter.scoring import display as d
 from solvemeter.scoring.attribution import Attribution
 from solvemeter.scoring.compare import Comparison, EpisodeKey
+from solvemeter.scoring.contamination import CutoffSplit
 from solvemeter.scoring.curves import BudgetCurve, BudgetCurves
 from solvemeter.scoring.leaderboard import Leaderboard, LeaderboardCheck
 from solvemeter.scoring.report import RunReport
@@ -28,13 +29,15 @@ def sparkline(counts: tuple[int, ...]) -> str:
 
 
 def summary_table(report: RunReport) -> Table:
-    table = Table(title="Results (rates over valid episodes; infra errors apart)", title_justify="left")
+    table = Table(title="Results (success over valid episodes, and over all of them)", title_justify="left")
     for column in (
         "",
         "episodes",
         "valid",
         "infra",
         "success [95% CI]",
+        "success, all",
+        "flagged",
         "score",
         "steps solved med/p90",
         "steps unsolved med/p90",
@@ -54,6 +57,8 @@ def summary_table(report: RunReport) -> Table:
             str(s.valid_episodes),
             Text(str(s.infra_errors), style="yellow" if s.infra_errors else ""),
             d.interval(s.success),
+            d.percent(s.success_all.estimate if s.success_all else None),
+            Text(str(s.flagged_episodes), style="red" if s.flagged_episodes else ""),
             d.number(s.mean_score, 3),
             d.depth(s.steps.solved),
             d.depth(s.steps.unsolved),
@@ -73,6 +78,26 @@ def outcome_table(report: RunReport) -> Table:
         table.add_column(outcome.replace("_", " "), justify="right")
     for p in report.packs:
         table.add_row(p.name, *(str(p.summary.outcomes[o]) for o in outcomes))
+    return table
+
+
+def integrity_table(report: RunReport) -> Table:
+    table = Table(title="Integrity flags (a flagged episode is never resolved)", title_justify="left")
+    table.add_column("")
+    flags = sorted(report.overall.integrity)
+    for flag in flags:
+        table.add_column(flag, justify="right")
+    for p in report.packs:
+        table.add_row(p.name, *(str(p.summary.integrity.get(flag, 0)) for flag in flags))
+    return table
+
+
+def speed_table(report: RunReport) -> Table:
+    table = Table(title="Speed beside success (medians over timed episodes)", title_justify="left")
+    for column in d.SPEED_COLUMNS:
+        table.add_column(column, justify="left" if not column else "right")
+    for p in report.packs:
+        table.add_row(p.name, *d.speed_cells(p.summary))
     return table
 
 
@@ -148,11 +173,21 @@ def report_renderables(report: RunReport) -> list[RenderableType]:
         ("  epochs ", "dim"),
         str(report.epochs),
     )
-    parts: list[RenderableType] = [header, summary_table(report), outcome_table(report), depth_table(report)]
+    parts: list[RenderableType] = [header, summary_table(report), outcome_table(report)]
+    if report.overall.integrity:
+        parts.append(integrity_table(report))
+    if report.overall.speed.timed_episodes:
+        parts.append(speed_table(report))
+    parts.append(depth_table(report))
     if report.overall.epochs:
         parts.append(epochs_table(report.overall))
     if any(p.summary.levels for p in report.packs):
         parts.append(levels_table(report))
+    if report.cutoff:
+        scopes = [(p.name, p.cutoff) for p in report.packs if p.cutoff]
+        if len(report.packs) > 1:
+            scopes.append(("overall", report.cutoff))
+        parts.append(cutoff_table([(name, split) for name, split in scopes if split]))
     parts += [curves_table(report.curves), Text(report.curves.note, style="dim")]
     return parts
 
@@ -164,10 +199,14 @@ def keys_text(keys: tuple[EpisodeKey, ...]) -> str:
 
 
 def comparison_renderables(comparison: Comparison) -> list[RenderableType]:
-    table = Table(title="Paired comparison (b − a; exact McNemar, paired bootstrap over tasks)", title_justify="left")
+    table = Table(
+        title="Paired comparison (b − a; McNemar / sign-flip test and paired bootstrap over tasks)",
+        title_justify="left",
+    )
     for column in (
         "a",
         "b",
+        "tasks",
         "pairs",
         "success a",
         "success b",
@@ -185,6 +224,7 @@ def comparison_renderables(comparison: Comparison) -> list[RenderableType]:
         table.add_row(
             pair.a,
             pair.b,
+            str(pair.tasks),
             str(pair.paired_episodes),
             d.interval(pair.rate_a),
             d.interval(pair.rate_b),
@@ -200,6 +240,10 @@ def comparison_renderables(comparison: Comparison) -> list[RenderableType]:
             f"{len(pair.lost)}: {keys_text(pair.lost)}",
         )
     parts: list[RenderableType] = [table, flips]
+    for run, count in comparison.flagged_episodes.items():
+        if count:
+            flags = ", ".join(f"{flag} {n}" for flag, n in comparison.integrity[run].items())
+            parts.append(Text(f"{run}: {count} episodes with integrity flags ({flags}), none solved", style="red"))
     for difference in comparison.pack_differences:
         parts.insert(0, Text(f"compared with --force although {difference}", style="yellow"))
     return parts
@@ -254,33 +298,64 @@ def attribution_renderables(attribution: Attribution) -> list[RenderableType]:
 
 
 def leaderboard_renderables(board: Leaderboard) -> list[RenderableType]:
-    table = Table(title=f"Leaderboard ({board.schema_})", title_justify="left")
-    for column in (
-        "",
-        "model",
-        "agent",
-        "packs",
-        "success [95% CI]",
-        "cost / solved [95% CI]",
-        "steps med/p90",
-        "valid / episodes",
-        "pareto",
-    ):
-        table.add_column(column)
-    for rank, e in enumerate(board.entries, start=1):
-        cost = d.interval(e.cost_per_solved_usd, "usd") if e.priced else d.UNPRICED
-        table.add_row(
-            str(rank),
-            e.model,
-            e.agent,
-            ", ".join(f"{p.name} {p.version}" for p in e.packs),
-            d.interval(e.success),
-            cost,
-            f"{d.number(e.steps.median)} / {d.number(e.steps.p90)}",
-            f"{e.valid_episodes} / {e.episodes}",
-            "★" if e.pareto else "",
+    tables: list[RenderableType] = []
+    for ranking in board.rankings:
+        pack = ranking.pack
+        table = Table(
+            title=f"{pack.name} {pack.version} ({pack.content_hash[:19]}): ranked against this pack only",
+            title_justify="left",
         )
-    return [table]
+        for column in (
+            "",
+            "model",
+            "agent",
+            "success [95% CI]",
+            "success, all",
+            "cost / solved [95% CI]",
+            "steps med/p90",
+            "ttft",
+            "tokens/s",
+            "valid / episodes",
+            "flagged",
+            "pareto",
+        ):
+            table.add_column(column)
+        for e in ranking.entries:
+            table.add_row(
+                str(e.rank),
+                e.model,
+                e.agent,
+                d.interval(e.success),
+                d.percent(e.success_all.estimate if e.success_all else None),
+                d.interval(e.cost_per_solved_usd, "usd") if e.priced else d.UNPRICED,
+                f"{d.number(e.steps.median)} / {d.number(e.steps.p90)}",
+                d.seconds(e.speed.ttft_median_s, digits=2),
+                d.number(e.speed.output_tokens_per_s_median),
+                f"{e.valid_episodes} / {e.episodes}",
+                Text(str(e.flagged_episodes), style="red" if e.flagged_episodes else ""),
+                "★" if e.pareto else "",
+            )
+        tables.append(table)
+        splits = [e for e in ranking.entries if e.cutoff]
+        if splits:
+            tables.append(cutoff_table([(f"{e.model} · {e.agent}", e.cutoff) for e in splits if e.cutoff]))
+    return tables
+
+
+def cutoff_table(rows: list[tuple[str, CutoffSplit]]) -> Table:
+    table = Table(title="By task date against the model's cut-off", title_justify="left")
+    for column in ("", "cut-off", "tasks before / after / undated", "success before", "success after", "undated"):
+        table.add_column(column)
+    for name, split in rows:
+        table.add_row(
+            name,
+            split.cutoff,
+            f"{split.before.tasks} / {split.after.tasks} / {split.undated.tasks}",
+            d.interval(split.before.success),
+            d.interval(split.after.success),
+            d.interval(split.undated.success),
+        )
+    return table
 
 
 def check_renderables(check: LeaderboardCheck) -> list[RenderableType]:

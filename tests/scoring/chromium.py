@@ -49,3 +49,26 @@ def render(page: Path, screenshot: Path, width: int = 1280, height: int = 2000, 
             check=False,
         )
     return Rendered(done.returncode, done.stderr, screenshot)
+
+
+def dump_dom(page: Path, timeout_s: float = 90) -> str:
+    """The page's DOM after its scripts ran, as Chromium serialises it."""
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        done = subprocess.run(
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--window-size=1280,2000",
+                "--dump-dom",
+                page.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=True,
+        )
+    return done.stdout

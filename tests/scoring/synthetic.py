@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, Run, load_run
+from solvemeter.runs.reading import MANIFEST_FILE, RESULTS_FILE, TRAJECTORIES_DIR, Run, load_run
 from solvemeter.runs.records import (
     AgentRef,
     EpisodeResult,
@@ -17,6 +17,7 @@ from solvemeter.runs.records import (
     SandboxRef,
     StopReason,
 )
+from solvemeter.runs.trajectory import Step, Trajectory
 from solvemeter.tasks.models import Budget
 
 STOP_FOR = {
@@ -114,3 +115,22 @@ def write_run(directory: Path, results: Iterable[EpisodeResult], **manifest: Any
     lines = [result.model_dump_json(by_alias=True) for result in results]
     (directory / RESULTS_FILE).write_text("".join(line + "\n" for line in lines))
     return load_run(directory)
+
+
+def write_trajectory(run_dir: Path, result: EpisodeResult, steps: Iterable[Step], submission: str | None) -> str:
+    """A trajectory file for ``result``, written with the real model where a run writes it; returns its path."""
+    relative = f"{TRAJECTORIES_DIR}/{result.pack}/{result.task_id}.{result.epoch}.json"
+    trajectory = Trajectory(
+        run_id=result.run_id,
+        task_id=result.task_id,
+        pack=result.pack,
+        epoch=result.epoch,
+        agent=result.agent,
+        model=result.model,
+        steps=tuple(steps),
+        stop_reason=result.stop_reason,
+        submission=submission,
+    )
+    (run_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+    (run_dir / relative).write_text(trajectory.model_dump_json(by_alias=True))
+    return relative

@@ -42,7 +42,7 @@ def grid(root: Path) -> list[Path]:
 
 def test_report_prints_tables_and_json_and_writes_html(tmp_path: Path) -> None:
     run = write_run(tmp_path / "run", [make_episode("a"), make_episode("b", Outcome.FAILED)]).path
-    assert "Results (rates over valid episodes" in invoke("report", run)
+    assert "Results (success over valid episodes, and over all" in invoke("report", run)
     data = json.loads(invoke("report", run, "--json"))
     assert set(data["overall"]["success"]) >= {"low", "high"}
     invoke("report", run, "--html", tmp_path / "out" / "report.html")
@@ -88,7 +88,7 @@ def test_leaderboard_build_then_validate_then_catch_tampering(tmp_path: Path) ->
     runs = grid(tmp_path / "runs")
     board = tmp_path / "board.json"
     invoke("leaderboard", "build", tmp_path / "runs", "--out", board, "--html", tmp_path / "board.html")
-    assert json.loads(board.read_text())["schema"] == "solvemeter.leaderboard/1"
+    assert json.loads(board.read_text())["schema"] == "solvemeter.leaderboard/2"
     assert (tmp_path / "board.html").exists()
     assert "4 verified" in invoke("leaderboard", "validate", board, "--runs", *runs)
     results = runs[0] / RESULTS_FILE
