@@ -11,6 +11,7 @@ start, writes its result file and ends the process, so nothing the code under te
 from __future__ import annotations
 
 import atexit
+import io
 import json
 import os
 import sys
@@ -111,18 +112,21 @@ def _shadowed() -> list[str]:
 
 
 def _exit_handler_output() -> str:
-    """Run the exit handlers now, with stdout and stderr sent to a private file: what they print is evidence."""
+    """Run the exit handlers now, their output (Python's streams and the file descriptors) sent to a private
+    file: what they print is evidence, and never reaches the log."""
     sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
+    saved = os.dup(1), os.dup(2), sys.stdout, sys.stderr
     with tempfile.TemporaryFile() as sink:
+        stream = io.TextIOWrapper(open(sink.fileno(), "wb", closefd=False), write_through=True)
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
+        sys.stdout = sys.stderr = stream
         try:
             atexit._run_exitfuncs()
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            stream.flush()
+            sys.stdout, sys.stderr = saved[2], saved[3]
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
         sink.seek(0)
