@@ -91,7 +91,8 @@ class SweKind:
 
     async def ready(self, task: SweTask, sandbox: Sandbox, workspace: Path) -> GradingSandbox:
         probe = (task.test_command, task.spec.timeout_s) if task.swebench is None else None
-        return await GradingSandbox.ready(sandbox, workspace, probe)
+        key = (type(sandbox).__name__, task.pack, task.id, str(task.repo), task.test_command)
+        return await GradingSandbox.ready(sandbox, workspace, probe, key)
 
     def take(self, task: SweTask, workspace: Path, start: object, stop: AgentResult) -> Submission:
         assert isinstance(start, Baseline)
