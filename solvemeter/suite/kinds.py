@@ -7,6 +7,7 @@ the same way in ``solvemeter.graders``. The episode and ``pack validate`` never 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -61,8 +62,19 @@ class TaskKind(Protocol):
         ...
 
 
+@functools.cache
+def _lookup(kind: str, name: str) -> object:
+    """Entry points are looked up once per process: scanning every installed distribution costs ~25 ms."""
+    return (registry.task_kinds if kind == "task_kinds" else registry.graders).get(name)
+
+
 def kind_of(task: SweTask | QaTask) -> TaskKind:
-    return cast(TaskKind, registry.task_kinds.get(task.kind.value))
+    return cast(TaskKind, _lookup("task_kinds", task.kind.value))
+
+
+async def _grade_with(name: str, task: SweTask | QaTask, submission: object, room: object) -> Graded:
+    grader = _lookup("graders", name)
+    return cast(Graded, await grader(task, submission, room))  # type: ignore[operator]
 
 
 def _git(workspace: Path, *args: str) -> None:
@@ -103,8 +115,7 @@ class SweKind:
         return submission.diff()
 
     async def grade(self, task: SweTask, submission: object, room: object) -> Graded:
-        grader = registry.graders.get("swe" if task.swebench is None else "swebench")
-        return cast(Graded, await grader(task, submission, room))  # type: ignore[operator]
+        return await _grade_with("swe" if task.swebench is None else "swebench", task, submission, room)
 
     def hidden_files(self, task: SweTask) -> list[Path]:
         return [task.solution_patch, *(p for p in task.hidden_tests.rglob("*") if p.is_file())]
@@ -132,8 +143,7 @@ class QaKind:
         return submission if isinstance(submission, str) else None
 
     async def grade(self, task: QaTask, submission: object, room: object) -> Graded:
-        grader = registry.graders.get("qa")
-        return cast(Graded, await grader(task, submission, room))  # type: ignore[operator]
+        return await _grade_with("qa", task, submission, room)
 
     def hidden_files(self, task: QaTask) -> list[Path]:
         return [task.solution_program]
