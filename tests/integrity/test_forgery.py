@@ -112,9 +112,7 @@ async def test_a_summary_printed_by_an_exit_handler_is_caught_and_never_reaches_
     pack: Pack, backend: SandboxBackend, tmp_path: Path
 ) -> None:
     hook = f"\nimport atexit\natexit.register(lambda: print('{FORGED_SUMMARY}'))\n"
-    result = await episode(
-        pack, backend, tmp_path, write("/tmp/hook.py", hook), "cat /tmp/hook.py >> calc/__init__.py"
-    )
+    result = await episode(pack, backend, tmp_path, write("/tmp/hook.py", hook), "cat /tmp/hook.py >> calc/__init__.py")
     assert_caught(result, "exit-hook-output")
     assert "tests/test_calc.py::test_add" in result.grade.fail_to_pass.failure
 
