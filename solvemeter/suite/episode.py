@@ -106,7 +106,7 @@ class Episode:
                 return self._finish(stop, None, None, Outcome.INFRA_ERROR)
             finally:
                 await _discard(grading)
-            described = kind.describe(submission)
+            described = await asyncio.to_thread(kind.describe, submission)
         return self._finish(stop, described, graded, _outcome(graded.resolved, stop))
 
     async def _act(self, kind: TaskKind, scratch: Path) -> tuple[AgentResult, object]:

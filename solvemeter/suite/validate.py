@@ -121,6 +121,9 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
 def _why(result: EpisodeResult) -> str:
     if result.error:
         return result.error.strip().splitlines()[-1][:300]
+    if result.integrity:
+        notes = result.grade.integrity_notes if isinstance(result.grade, SweGrade) else ()
+        return f"integrity flags {', '.join(result.integrity)}: {'; '.join(notes)[:300]}"
     if isinstance(result.grade, SweGrade):
         failing = (*result.grade.fail_to_pass.failure, *result.grade.pass_to_pass.failure)
         return f"patch applied: {result.grade.patch_applied}; failing: {', '.join(failing)[:300]}"
