@@ -210,6 +210,11 @@ class Submission:
         changes = {p: after.get(p) for p in paths if baseline.tree.get(p) != after.get(p)}
         return cls(baseline, changes, tuple(problems))
 
+    @classmethod
+    def restoring(cls, baseline: Baseline, paths: set[str]) -> Submission:
+        """The change that puts ``paths`` back as they were in the pristine tree (absent ones removed)."""
+        return cls(baseline, {os.fsencode(p): baseline.tree.get(os.fsencode(p)) for p in paths})
+
     @property
     def paths(self) -> list[str]:
         return sorted(os.fsdecode(p) for p in self.changes)

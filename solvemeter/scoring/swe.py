@@ -115,6 +115,12 @@ async def grade_swe(task: SweTask, submission: Submission, room: GradingSandbox)
     kept, findings = screen(submission, lambda p: under(p, task.spec.tests_dir), room.pristine)
     findings += left_out(kept.apply(room.workspace))
     run, account = await room.guard.run(task.test_command, task.spec.timeout_s)
+    introduced = _introduced_config(room.pristine, account)
+    if introduced:  # configuration pytest found only on the submitted tree: flagged, dropped, and run again
+        findings += config_drift(room.pristine, account) if room.pristine else []
+        kept = kept.without(introduced.__contains__)
+        Submission.restoring(submission.baseline, introduced).apply(room.workspace)
+        run, account = await room.guard.run(task.test_command, task.spec.timeout_s)
     f2p, p2p = task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS
     printed = printed_status(run.stdout)
     if room.pristine is not None:
@@ -136,3 +142,10 @@ async def grade_swe(task: SweTask, submission: Submission, room: GradingSandbox)
         integrity_notes=tuple(f.note for f in findings),
     )
     return Graded(grade, tuple(findings))
+
+
+def _introduced_config(pristine: Account | None, submitted: Account | None) -> set[str]:
+    """Files of the repository pytest read as configuration on the submitted tree but not on the pristine one."""
+    if pristine is None or submitted is None:
+        return set()
+    return submitted.config_files() - pristine.config_files()

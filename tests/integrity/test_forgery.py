@@ -102,7 +102,7 @@ async def test_git_configuration_in_the_workspace_does_not_shape_the_submission(
 ) -> None:
     result = await episode(pack, backend, tmp_path, ROOT_CONFTEST, reshape)
     assert_caught(result, "test-config-changed")
-    assert "conftest.py" in (result.grade.integrity_notes[0] if result.grade else "")
+    assert "conftest.py" in result.grade.ignored_paths
 
 
 # --- code under test forges the verdict ---------------------------------------------------------------------
@@ -153,6 +153,8 @@ async def test_pytest_configuration_under_any_name_pytest_reads_is_caught(
         pack, backend, tmp_path, write("calc/hooks.py", FORCE_PASS), write(name, PYTEST_CONFIG[name])
     )
     assert_caught(result, "test-config-changed")
+    assert name in result.grade.ignored_paths  # dropped, and the tests run again without it
+    assert "tests/test_calc.py::test_add" in result.grade.fail_to_pass.failure
 
 
 async def test_a_conftest_in_the_hidden_tests_directory_is_dropped(

@@ -117,8 +117,8 @@ def _exit_handler_output() -> str:
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2), sys.stdout, sys.stderr
-    with tempfile.TemporaryFile() as sink:
-        stream = io.TextIOWrapper(open(sink.fileno(), "wb", closefd=False), write_through=True)
+    with tempfile.TemporaryFile() as sink, open(sink.fileno(), "wb", closefd=False) as raw:
+        stream = io.TextIOWrapper(raw, write_through=True)
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
         sys.stdout = sys.stderr = stream
