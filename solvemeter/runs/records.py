@@ -56,6 +56,8 @@ class SweGrade(Frozen):
     test_exit_code: int | None = None
     log_tail: str = ""
     score: float = Field(default=0.0, ge=0, le=1)
+    integrity_notes: tuple[str, ...] = ()
+    """What each integrity flag of the episode saw, one sentence each (docs/integrity.md)."""
 
     @property
     def resolved(self) -> bool:

@@ -10,6 +10,8 @@ import re
 import string
 
 from solvemeter.runs.records import QaGrade
+from solvemeter.scoring.verdict import Graded
+from solvemeter.tasks.models import QaTask
 
 _LIST_SEPARATORS = re.compile(r"[,;]")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -61,3 +63,8 @@ def question_scorer(model_answer: str | None, ground_truth: str) -> bool:
 
 def grade_qa(answer: str | None, expected: str) -> QaGrade:
     return QaGrade(given=answer, expected=expected, correct=answer is not None and question_scorer(answer, expected))
+
+
+async def grade_qa_task(task: QaTask, submission: object, room: object) -> Graded:
+    """The ``qa`` grader: the final answer against the task's, by GAIA's rules; no sandbox needed."""
+    return Graded(grade_qa(submission if isinstance(submission, str) else None, task.spec.answer))

@@ -1,65 +1,39 @@
-"""SWE grading, as SWE-bench does it: never trust the agent's workspace.
+"""SWE grading, as SWE-bench does it, with nothing taken on trust (docs/integrity.md).
 
-The submission (a diff) is applied to a clean copy of the starting repository inside a fresh sandbox,
-changes to test files and test configuration are dropped, the hidden tests are laid over, the task's test
-command runs, and the ``swebench`` package's pytest log parser and grading functions give the verdict.
+The submission (taken on the host, ``solvemeter.scoring.submission``) is written into a clean copy of the
+starting repository that already holds the hidden tests, less its changes to the tests and to whatever pytest
+reads as configuration on the pristine tree. The task's test command runs under the guard; the per-test outcomes
+come from the run's own account, checked against the printed summary and the exit status, and SWE-bench's
+grading functions give the verdict.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import PurePosixPath
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
-from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS
-from swebench.harness.grading import compute_fail_to_pass, compute_pass_to_pass, get_eval_tests_report
 from swebench.harness.log_parsers.python import parse_log_pytest
 
-from solvemeter.runs.records import SweGrade, TestOutcome
-from solvemeter.sandboxes.base import WORKSPACE, Sandbox
+from solvemeter.runs.records import SweGrade
+from solvemeter.sandboxes.base import Sandbox
+from solvemeter.scoring.runner import Account, Guard
+from solvemeter.scoring.submission import Submission
+from solvemeter.scoring.verdict import (
+    Finding,
+    Graded,
+    Integrity,
+    config_drift,
+    cross_check,
+    left_out,
+    verdict,
+)
 from solvemeter.tasks.models import SweTask
 
-TEST_CONFIG_FILES = frozenset(
-    {"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py"}
-)
 SUMMARY_HEADER = re.compile(r"^=+ short test summary info =+$", re.MULTILINE)
-_PATH_LINES = re.compile(r"^(?:diff --git a/(\S+) b/(\S+)|--- a/(.+)|\+\+\+ b/(.+)|rename (?:from|to) (.+))$")
-SUBMISSION_PATH = "/tmp/solvemeter-submission.patch"
-
-
-def split_diff(diff: str) -> list[str]:
-    """One chunk per file, each starting at its ``diff --git`` line."""
-    return [c for c in re.split(r"(?m)^(?=diff --git )", diff) if c.strip()]
-
-
-def touched_paths(chunk: str) -> set[str]:
-    return {p.strip() for line in chunk.splitlines() if (m := _PATH_LINES.match(line)) for p in m.groups() if p}
-
-
-def is_protected(path: str, tests_dir: str) -> bool:
-    """Files that decide how grading runs: the agent may change them, but grading never takes them."""
-    pure = PurePosixPath(path)
-    return (
-        pure.name in TEST_CONFIG_FILES
-        or pure.suffix == ".pth"
-        or pure.parts[: len(PurePosixPath(tests_dir).parts)] == PurePosixPath(tests_dir).parts
-    )
-
-
-def filter_submission(diff: str, protected: set[str] | None, tests_dir: str | None) -> tuple[str, tuple[str, ...]]:
-    """The diff without the chunks that touch protected files, and the paths that were dropped.
-
-    ``protected`` names exact paths (SWE-bench: the files of the test patch); ``tests_dir`` also drops
-    everything under it and every test-configuration file (native packs).
-    """
-    kept, dropped = [], set()
-    for chunk in split_diff(diff):
-        paths = touched_paths(chunk)
-        blocked = {p for p in paths if (protected and p in protected) or (tests_dir and is_protected(p, tests_dir))}
-        if blocked:
-            dropped |= blocked
-        else:
-            kept.append(chunk)
-    return "".join(kept), tuple(sorted(dropped))
+LOG_TAIL_CHARS = 4000
 
 
 def summary_section(log: str) -> str:
@@ -68,47 +42,110 @@ def summary_section(log: str) -> str:
     return log[headers[-1].end() :] if headers else ""
 
 
-def verdict(
-    status: dict[str, str], fail_to_pass: tuple[str, ...], pass_to_pass: tuple[str, ...]
-) -> tuple[TestOutcome, TestOutcome, float]:
-    """Per-list outcomes and the score: fraction of FAIL_TO_PASS fixed × fraction of PASS_TO_PASS kept."""
-    report = get_eval_tests_report(status, {FAIL_TO_PASS: list(fail_to_pass), PASS_TO_PASS: list(pass_to_pass)})
-    f2p, p2p = report[FAIL_TO_PASS], report[PASS_TO_PASS]
-    score = compute_fail_to_pass(report) * compute_pass_to_pass(report) if status else 0.0
-    return (
-        TestOutcome(success=tuple(f2p["success"]), failure=tuple(f2p["failure"])),
-        TestOutcome(success=tuple(p2p["success"]), failure=tuple(p2p["failure"])),
-        score,
-    )
+def printed_status(log: str) -> dict[str, str]:
+    """What the log's summary says of each test, read by SWE-bench's pytest parser."""
+    return parse_log_pytest(summary_section(log), None)  # type: ignore[arg-type]
 
 
-async def apply_submission(sandbox: Sandbox, diff: str) -> bool:
-    if not diff.strip():
-        return True
-    await sandbox.write_file(SUBMISSION_PATH, diff.encode())
-    applied = await sandbox.exec(
-        f"git apply --whitespace=nowarn {SUBMISSION_PATH} || patch --batch --fuzz=5 -p1 -i {SUBMISSION_PATH}",
-        timeout=60,
-    )
-    return applied.ok
+def under(path: str, directory: str) -> bool:
+    parts = PurePosixPath(directory).parts
+    return PurePosixPath(path).parts[: len(parts)] == parts
 
 
-async def grade_swe(task: SweTask, diff: str, sandbox: Sandbox) -> SweGrade:
-    """Grade ``diff`` in ``sandbox``, whose /workspace holds a clean copy of the task's repository."""
-    kept, dropped = filter_submission(diff, None, task.spec.tests_dir)
-    await sandbox.copy_in(task.hidden_tests, f"{WORKSPACE}/{task.spec.tests_dir}")
-    if not await apply_submission(sandbox, kept):
-        return SweGrade(patch_applied=False, ignored_paths=dropped)
-    run = await sandbox.exec(task.test_command, timeout=task.spec.timeout_s)
-    status = parse_log_pytest(summary_section(run.stdout), None)  # type: ignore[arg-type]
-    f2p, p2p, score = verdict(status, task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS)
-    tail = run.output[-4000:] if not run.timed_out else f"[test command timed out after {task.spec.timeout_s}s]"
-    return SweGrade(
+@dataclass(frozen=True)
+class GradingSandbox:
+    """A fresh sandbox over a clean copy of the repository (``workspace`` on the host), the guard installed, and
+    pytest's account of the pristine tree (None when the task's tests are not run by pytest)."""
+
+    sandbox: Sandbox
+    workspace: Path
+    guard: Guard
+    pristine: Account | None = None
+
+    @classmethod
+    async def ready(
+        cls, sandbox: Sandbox, workspace: Path, probe: tuple[str, float] | None, key: Hashable = None
+    ) -> GradingSandbox:
+        """Install the guard and, given ``(test command, timeout)``, ask pytest what configures the pristine run.
+        The answer depends only on trusted inputs (the task, its environment), so it is asked once per ``key``."""
+        guard = await Guard.install(sandbox)
+        if probe is None:
+            return cls(sandbox, workspace, guard)
+        if key is None or key not in _PRISTINE:
+            _, pristine = await guard.run(probe[0], probe[1], collect_only=True)
+            if key is None or pristine is None:
+                return cls(sandbox, workspace, guard, pristine)
+            _PRISTINE[key] = pristine
+        return cls(sandbox, workspace, guard, _PRISTINE[key])
+
+
+_PRISTINE: dict[Hashable, Account] = {}
+
+
+def _shadows_runner(path: str, runner_modules: list[str], pristine_tops: set[str]) -> bool:
+    """A new top-level module of the repository named like one the runner imported before any test ran."""
+    top = PurePosixPath(path).parts[0]
+    name = top[: -len(".py")] if top.endswith(".py") and top == path else top
+    return top not in pristine_tops and (name in runner_modules or top.endswith(".pth"))
+
+
+def screen(
+    submission: Submission, protected: Callable[[str], bool], pristine: Account | None
+) -> tuple[Submission, list[Finding]]:
+    """The part of the submission grading takes: without the test files (SWE-bench restores them), without
+    changes to what configures the run or shadows the runner (flagged), without what could not be read."""
+    findings = left_out(submission.unreadable)
+    kept = submission.without(protected)
+    if pristine is None:
+        return kept, findings
+    config = pristine.config_files()
+    for path in (p for p in kept.paths if p in config):
+        findings.append(
+            Finding(Integrity.TEST_CONFIG_CHANGED, f"{path} configures the test run; the change was dropped")
+        )
+    tops = {os.fsdecode(p).split("/")[0] for p in submission.baseline.tree}
+    shadows = {p for p in kept.paths if _shadows_runner(p, pristine.runner_modules, tops)}
+    for path in sorted(shadows):
+        findings.append(Finding(Integrity.RUNNER_SHADOWED, f"{path} takes the name of a module of the test runner"))
+    return kept.without(lambda p: p in config or p in shadows), findings
+
+
+async def grade_swe(task: SweTask, submission: Submission, room: GradingSandbox) -> Graded:
+    """Grade ``submission`` in ``room``, whose workspace holds the starting repository and the hidden tests."""
+    kept, findings = screen(submission, lambda p: under(p, task.spec.tests_dir), room.pristine)
+    findings += left_out(kept.apply(room.workspace))
+    run, account = await room.guard.run(task.test_command, task.spec.timeout_s)
+    introduced = _introduced_config(room.pristine, account)
+    if introduced:  # configuration pytest found only on the submitted tree: flagged, dropped, and run again
+        findings += config_drift(room.pristine, account) if room.pristine else []
+        kept = kept.without(introduced.__contains__)
+        Submission.restoring(submission.baseline, introduced).apply(room.workspace)
+        run, account = await room.guard.run(task.test_command, task.spec.timeout_s)
+    f2p, p2p = task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS
+    printed = printed_status(run.stdout)
+    if room.pristine is not None:
+        findings += cross_check(account, printed, run.exit_code, (*f2p, *p2p))
+        findings += config_drift(room.pristine, account)
+        status = account.tests if account else None
+    else:  # the tests are not run by pytest: only their printed summary speaks (docs/integrity.md)
+        status = printed
+    result = verdict(status, f2p, p2p)
+    timed_out = f"[test command timed out after {task.spec.timeout_s}s]"
+    grade = SweGrade(
         patch_applied=True,
-        fail_to_pass=f2p,
-        pass_to_pass=p2p,
-        ignored_paths=dropped,
+        fail_to_pass=result.fail_to_pass,
+        pass_to_pass=result.pass_to_pass,
+        ignored_paths=kept.dropped,
         test_exit_code=run.exit_code,
-        log_tail=tail,
-        score=score,
+        log_tail=timed_out if run.timed_out else run.output[-LOG_TAIL_CHARS:],
+        score=0.0 if findings else result.score,
+        integrity_notes=tuple(f.note for f in findings),
     )
+    return Graded(grade, tuple(findings))
+
+
+def _introduced_config(pristine: Account | None, submitted: Account | None) -> set[str]:
+    """Files of the repository pytest read as configuration on the submitted tree but not on the pristine one."""
+    if pristine is None or submitted is None:
+        return set()
+    return submitted.config_files() - pristine.config_files()

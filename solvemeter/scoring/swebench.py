@@ -10,33 +10,28 @@ command's exit status, and ``swebench.harness.grading`` reads that log (``get_lo
 from __future__ import annotations
 
 import importlib
+import json
 import shlex
 import tempfile
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from swebench.harness.constants import (
     END_TEST_OUTPUT,
-    FAIL_TO_PASS,
-    PASS_TO_PASS,
     START_TEST_OUTPUT,
     TEST_EXIT_CODE,
-    EvalType,
-    ResolvedStatus,
 )
 from swebench.harness.grading import (
-    compute_fail_to_pass,
-    compute_pass_to_pass,
-    get_eval_tests_report,
     get_logs_eval,
-    get_resolution_status,
     parse_test_exit_code,
 )
 from swebench.types import TestSpec
 
 from solvemeter.runs.records import EpisodeResult, Outcome, SweGrade, TestOutcome
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
-from solvemeter.scoring.swe import apply_submission, filter_submission
+from solvemeter.scoring.runner import Account
+from solvemeter.scoring.submission import Submission
+from solvemeter.scoring.swe import GradingSandbox, screen
+from solvemeter.scoring.verdict import Finding, Graded, cross_check, left_out, verdict
 from solvemeter.tasks.models import Frozen, SweBenchSpec, SweTask
 
 OVERLAY = "/tmp/solvemeter-venv"
@@ -111,39 +106,26 @@ def read_log(task: SweTask, spec: SweBenchSpec, log: str) -> tuple[dict[str, str
         return get_logs_eval(test_spec(task, spec), file.name)
 
 
-def verdict(task: SweTask, spec: SweBenchSpec, status: dict[str, str], valid: bool) -> tuple[Any, float]:
-    """SWE-bench's tests report and the score; a log that describes no real run scores 0 under every eval type."""
-    expected = {FAIL_TO_PASS: list(task.spec.FAIL_TO_PASS), PASS_TO_PASS: list(task.spec.PASS_TO_PASS)}
-    if not valid:
-        report = {
-            FAIL_TO_PASS: {"success": [], "failure": expected[FAIL_TO_PASS]},
-            PASS_TO_PASS: {"success": [], "failure": expected[PASS_TO_PASS]},
-        }
-        return report, 0.0
-    report = get_eval_tests_report(status, expected, eval_type=EvalType(spec.eval_type))
-    if get_resolution_status(report) == ResolvedStatus.FULL.value:
-        return report, 1.0
-    return report, compute_fail_to_pass(report) * compute_pass_to_pass(report)
-
-
 async def apply_test_patch(sandbox: Sandbox, spec: SweBenchSpec) -> tuple[bool, str]:
     await sandbox.copy_in(spec.test_patch, TEST_PATCH_PATH)
     applied = await sandbox.exec(f"git apply --whitespace=nowarn {TEST_PATCH_PATH}", timeout=60)
     return applied.ok, applied.output
 
 
-async def grade_swebench(task: SweTask, diff: str, sandbox: Sandbox) -> SweGrade:
-    """Grade ``diff`` in ``sandbox``, whose /workspace holds the instance's tree at base_commit."""
+async def grade_swebench(task: SweTask, submission: Submission, room: GradingSandbox) -> Graded:
+    """Grade ``submission`` in ``room``, whose workspace holds the instance's tree at base_commit."""
     spec = task.swebench
     if spec is None:
         raise ValueError(f"{task.id} is not a SWE-bench instance")
-    kept, dropped = filter_submission(diff, set(spec.test_files), None)
-    if not await apply_submission(sandbox, kept):
-        return SweGrade(patch_applied=False, ignored_paths=dropped, log_tail="the submission does not apply")
+    kept, findings = screen(submission, set(spec.test_files).__contains__, None)
+    findings += left_out(kept.apply(room.workspace))
+    sandbox = room.sandbox
     applied, output = await apply_test_patch(sandbox, spec)
     if not applied:
-        return SweGrade(patch_applied=False, ignored_paths=dropped, log_tail=f"the test patch does not apply: {output}")
-    run = await sandbox.exec(eval_script(spec), timeout=spec.timeout_s)
+        tail = f"the test patch does not apply: {output}"
+        return Graded(SweGrade(patch_applied=False, ignored_paths=kept.dropped, log_tail=tail), tuple(findings))
+    result = f"{room.guard.directory}/account.json"
+    run = await sandbox.exec(eval_script(spec), timeout=spec.timeout_s, env=room.guard.env(result))
     try:
         log = (await sandbox.read_file(LOG_PATH)).decode(errors="replace")
     except FileNotFoundError:
@@ -151,19 +133,39 @@ async def grade_swebench(task: SweTask, diff: str, sandbox: Sandbox) -> SweGrade
     if run.timed_out:
         tail = TIMED_OUT.format(seconds=spec.timeout_s) + "\n" + log[-LOG_TAIL_CHARS:]
         failed = TestOutcome(failure=task.spec.FAIL_TO_PASS)
-        return SweGrade(patch_applied=True, fail_to_pass=failed, ignored_paths=dropped, log_tail=tail)
+        return Graded(SweGrade(patch_applied=True, fail_to_pass=failed, ignored_paths=kept.dropped, log_tail=tail))
     status, valid = read_log(task, spec, log)
-    report, score = verdict(task, spec, status, valid)
-    f2p, p2p = report[FAIL_TO_PASS], report[PASS_TO_PASS]
-    return SweGrade(
+    findings += await swebench_cross_check(room, result, spec, status, log)
+    graded = verdict(status if valid else None, task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS, spec.eval_type)
+    grade = SweGrade(
         patch_applied=True,
-        fail_to_pass=TestOutcome(success=tuple(f2p["success"]), failure=tuple(f2p["failure"])),
-        pass_to_pass=TestOutcome(success=tuple(p2p["success"]), failure=tuple(p2p["failure"])),
-        ignored_paths=dropped,
+        fail_to_pass=graded.fail_to_pass,
+        pass_to_pass=graded.pass_to_pass,
+        ignored_paths=kept.dropped,
         test_exit_code=parse_test_exit_code(log),
         log_tail=log[-LOG_TAIL_CHARS:],
-        score=score,
+        score=0.0 if findings else graded.score,
+        integrity_notes=tuple(f.note for f in findings),
     )
+    return Graded(grade, tuple(findings))
+
+
+# --- integrity cross-check (grading engineer; docs/integrity.md) --------------------------------------------
+
+
+async def swebench_cross_check(
+    room: GradingSandbox, result: str, spec: SweBenchSpec, status: dict[str, str], log: str
+) -> list[Finding]:
+    """SWE-bench's reading of the log against the run's own account, where pytest ran the tests: the verdict
+    stays swebench's, and any disagreement keeps the instance from counting as resolved."""
+    try:
+        account = Account.model_validate(json.loads(await room.sandbox.read_file(result)))
+    except (FileNotFoundError, ValueError):
+        account = None
+    if account is None and "pytest" not in spec.log_parser:
+        return []  # not a pytest run: swebench's parser is the only reader of this log
+    exit_code = parse_test_exit_code(log)
+    return cross_check(account, status, exit_code if exit_code is not None else -1, ())
 
 
 class SweBenchReport(Frozen):

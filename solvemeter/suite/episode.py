@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import subprocess
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,16 +18,13 @@ from pathlib import Path
 
 from solvemeter.agents.base import Agent, AgentResult, EpisodeContext, EpisodeMeter, Pricer
 from solvemeter.errors import EndpointError, SandboxError
-from solvemeter.runs.records import EpisodeResult, Outcome, QaGrade, StopReason, SweGrade
+from solvemeter.runs.records import EpisodeResult, Outcome, StopReason, Timing
 from solvemeter.runs.trajectory import Trajectory
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
-from solvemeter.scoring.qa import grade_qa
-from solvemeter.scoring.swe import grade_swe
-from solvemeter.scoring.swebench import grade_swebench
+from solvemeter.scoring.verdict import Graded
+from solvemeter.suite.kinds import TaskKind, kind_of
 from solvemeter.tasks.models import Budget, Pack, QaTask, SweTask
 
-GIT_IDENTITY = ["-c", "user.name=solvemeter", "-c", "user.email=solvemeter@localhost", "-c", "commit.gpgsign=false"]
-IGNORED_IN_DIFF = "__pycache__/\n*.pyc\n.pytest_cache/\n"
 WALL_GRACE_S = 30.0
 """Past max_wall_s the agent is given this long to stop on its own before the episode is cut off."""
 
@@ -48,27 +45,6 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def prepare_workspace(task: SweTask | QaTask, workspace: Path) -> str | None:
-    """Lay out what the agent sees; for swe, commit it so the submission is a diff. Returns the base commit."""
-    if isinstance(task, QaTask):
-        shutil.copytree(task.files, workspace / "files")
-        return None
-    shutil.copytree(task.repo, workspace, dirs_exist_ok=True)
-    git = ["git", "-C", str(workspace), *GIT_IDENTITY]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    (workspace / ".git" / "info" / "exclude").write_text(IGNORED_IN_DIFF)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "--no-verify", "-m", "task start"], check=True)
-    head = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
-    return head.stdout.strip()
-
-
-async def extract_diff(sandbox: Sandbox, base: str) -> str:
-    """The agent's change as a diff against the starting commit, computed inside its sandbox."""
-    result = await sandbox.exec(f"git add -A >/dev/null 2>&1; git diff --cached --binary {base}", timeout=60)
-    return result.stdout if result.ok else ""
-
-
 async def _run_agent(agent: Agent, ctx: EpisodeContext) -> AgentResult:
     wall = ctx.meter.budget.max_wall_s
     if wall is None:
@@ -79,14 +55,17 @@ async def _run_agent(agent: Agent, ctx: EpisodeContext) -> AgentResult:
         return AgentResult(StopReason.MAX_WALL)
 
 
-async def _discard(grading: asyncio.Task[Sandbox] | None) -> None:
-    """Close the grading sandbox if the episode ended before grading used it (close is idempotent)."""
-    if grading is None:
-        return
+GradingRoom = tuple[Sandbox, object]
+"""The grading sandbox and what the task kind prepared in it while the agent worked."""
+
+
+async def _discard(grading: asyncio.Task[GradingRoom | None]) -> None:
+    """Close the grading sandbox whether or not grading used it (close is idempotent)."""
     grading.cancel()
     with contextlib.suppress(Exception, asyncio.CancelledError):
-        sandbox = await grading
-        await sandbox.close()
+        opened = await grading
+        if opened:
+            await opened[0].close()
 
 
 def _outcome(resolved: bool, stop: AgentResult) -> Outcome:
@@ -108,6 +87,7 @@ class Episode:
         self.backend = backend
         self.meter = EpisodeMeter(budget=plan.budget, pricer=pricer)
         self.started_at = now()
+        self.grading_s = 0.0
 
     def _spec(self, workspace: Path) -> SandboxSpec:
         p = self.plan
@@ -115,56 +95,60 @@ class Episode:
         return SandboxSpec(workspace, env, run_id=p.run_id, label=p.task.id, limits=p.limits, hidden=p.hidden)
 
     async def run(self) -> tuple[EpisodeResult, Trajectory]:
+        kind = kind_of(self.plan.task)
         with tempfile.TemporaryDirectory(prefix=f"solvemeter-{self.plan.task.id}-") as scratch:
-            grading = self._open_grading_sandbox(Path(scratch) / "grade")
+            grading = self._open_grading_sandbox(kind, Path(scratch) / "grade")
             try:
-                stop, submission = await self._act(Path(scratch) / "agent")
-                grade = await self._grade(grading, submission)
+                stop, submission = await self._act(kind, Path(scratch))
+                graded = await self._grade(kind, grading, submission)
             except (SandboxError, EndpointError, OSError, subprocess.CalledProcessError) as exc:
                 stop = AgentResult(StopReason.INFRA_ERROR, error=f"{type(exc).__name__}: {exc}")
                 return self._finish(stop, None, None, Outcome.INFRA_ERROR)
             finally:
                 await _discard(grading)
-        return self._finish(stop, submission, grade, _outcome(grade.resolved, stop))
+            described = await asyncio.to_thread(kind.describe, submission)
+        return self._finish(stop, described, graded, _outcome(graded.resolved, stop))
 
-    async def _act(self, workspace: Path) -> tuple[AgentResult, str | None]:
+    async def _act(self, kind: TaskKind, scratch: Path) -> tuple[AgentResult, object]:
+        """The agent works in its sandbox; its submission is taken on the host once that sandbox is closed."""
+        workspace = scratch / "agent"
         workspace.mkdir()
-        base = await asyncio.to_thread(prepare_workspace, self.plan.task, workspace)
+        start = await asyncio.to_thread(kind.lay_out, self.plan.task, workspace, scratch)
         sandbox = await self.backend.open(self._spec(workspace))
         try:
             stop = await _run_agent(self.agent, EpisodeContext(self.plan.task, sandbox, self.meter))
             if stop.stop_reason is StopReason.INFRA_ERROR:
                 raise SandboxError(stop.error or "the agent reported an infrastructure failure")
-            submission = await extract_diff(sandbox, base) if base is not None else stop.answer
         finally:
             await sandbox.close()
-        return stop, submission
+        return stop, await asyncio.to_thread(kind.take, self.plan.task, workspace, start, stop)
 
-    def _open_grading_sandbox(self, workspace: Path) -> asyncio.Task[Sandbox] | None:
-        """swe: a clean copy of the repository in its own sandbox, opened while the agent works so that its
+    def _open_grading_sandbox(self, kind: TaskKind, workspace: Path) -> asyncio.Task[GradingRoom | None]:
+        """A clean copy of the task in its own sandbox, opened and prepared while the agent works so that its
         start-up (a container's, under Docker) costs the episode no wall time. The agent cannot reach it."""
-        task = self.plan.task
-        if isinstance(task, QaTask):
-            return None
 
-        async def open_clean_copy() -> Sandbox:
+        async def open_clean_copy() -> GradingRoom | None:
             workspace.mkdir()
-            await asyncio.to_thread(shutil.copytree, task.repo, workspace, dirs_exist_ok=True)
-            return await self.backend.open(self._spec(workspace))
+            if not await asyncio.to_thread(kind.grading_workspace, self.plan.task, workspace):
+                return None
+            sandbox = await self.backend.open(self._spec(workspace))
+            try:
+                return sandbox, await kind.ready(self.plan.task, sandbox, workspace)
+            except BaseException:
+                await sandbox.close()
+                raise
 
         return asyncio.create_task(open_clean_copy())
 
-    async def _grade(self, grading: asyncio.Task[Sandbox] | None, submission: str | None) -> SweGrade | QaGrade:
-        task = self.plan.task
-        if isinstance(task, QaTask):
-            return grade_qa(submission, task.spec.answer)
-        assert grading is not None, "swe episodes always open a grading sandbox"
-        sandbox = await grading
-        grade = grade_swe if task.swebench is None else grade_swebench
+    async def _grade(self, kind: TaskKind, grading: asyncio.Task[GradingRoom | None], submission: object) -> Graded:
+        started = time.monotonic()
+        opened = await grading
         try:
-            return await grade(task, submission or "", sandbox)
+            return await kind.grade(self.plan.task, submission, opened[1] if opened else None)
         finally:
-            await sandbox.close()
+            self.grading_s = time.monotonic() - started
+            if opened:
+                await opened[0].close()
 
     def crashed(self, exc: Exception) -> tuple[EpisodeResult, Trajectory]:
         """The record of an episode that an unexpected exception ended: infra_error, with the traceback and
@@ -173,8 +157,9 @@ class Episode:
         return self._finish(AgentResult(StopReason.INFRA_ERROR, error=error), None, None, Outcome.INFRA_ERROR)
 
     def _finish(
-        self, stop: AgentResult, submission: str | None, grade: SweGrade | QaGrade | None, outcome: Outcome
+        self, stop: AgentResult, submission: str | None, graded: Graded | None, outcome: Outcome
     ) -> tuple[EpisodeResult, Trajectory]:
+        grade = graded.grade if graded else None
         p, m = self.plan, self.meter
         m.close()
         trajectory = Trajectory(
@@ -217,6 +202,8 @@ class Episode:
             difficulty=p.task.difficulty,
             human_steps=p.task.human_steps,
             grade=grade,
+            integrity=graded.integrity if graded else (),
+            timing=Timing(grading_s=round(self.grading_s, 3)),
             trajectory=f"trajectories/{p.pack.name}/{p.task.id}.{p.epoch}.json",
         )
         return result, trajectory

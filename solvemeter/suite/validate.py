@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import shlex
 import tempfile
 import time
@@ -21,8 +20,8 @@ from solvemeter.agents.oracle import OracleAgent
 from solvemeter.runs.reading import Run
 from solvemeter.runs.records import EpisodeResult, ModelRef, QaGrade, SweGrade
 from solvemeter.sandboxes.base import SandboxBackend, SandboxSpec
-from solvemeter.suite.episode import prepare_workspace
 from solvemeter.suite.executor import RunRequest, execute
+from solvemeter.suite.kinds import kind_of
 from solvemeter.tasks.models import Frozen, Pack, QaTask, SweTask
 
 
@@ -47,30 +46,16 @@ def _file_digests(root: Path) -> dict[str, Path]:
     return {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in root.rglob("*") if p.is_file()}
 
 
-def _hidden_files(task: SweTask | QaTask) -> list[Path]:
-    if isinstance(task, SweTask):
-        return [task.solution_patch, *(p for p in task.hidden_tests.rglob("*") if p.is_file())]
-    return [task.solution_program]
-
-
-def _answer_in_names(task: QaTask) -> list[str]:
-    answer = task.spec.answer.strip().lower()
-    leaks = []
-    for path in task.files.rglob("*"):
-        tokens = set(re.split(r"[^a-z0-9.]+", str(path.relative_to(task.files)).lower()))
-        if answer in tokens or (len(answer) >= 4 and answer in str(path.relative_to(task.files)).lower()):
-            leaks.append(f"{task.id}: attachment name '{path.name}' contains the answer")
-    return leaks
-
-
 async def probe_hidden(pack: Pack, task: SweTask | QaTask, backend: SandboxBackend) -> list[str]:
     """Open the agent's sandbox exactly as an episode does and look for anything it must not see."""
     problems = []
+    kind = kind_of(task)
     with tempfile.TemporaryDirectory(prefix="solvemeter-probe-") as scratch:
-        workspace = Path(scratch)
-        await asyncio.to_thread(prepare_workspace, task, workspace)
+        workspace = Path(scratch) / "agent"
+        workspace.mkdir()
+        await asyncio.to_thread(kind.lay_out, task, workspace, Path(scratch))
         visible = _file_digests(workspace)
-        for hidden in _hidden_files(task):
+        for hidden in kind.hidden_files(task):
             if hashlib.sha256(hidden.read_bytes()).hexdigest() in visible:
                 problems.append(f"{task.id}: hidden file {hidden.name} is in the agent's workspace")
         spec = SandboxSpec(workspace, pack.environment_for(task), label=f"probe-{task.id}", hidden=(pack.root,))
@@ -83,9 +68,7 @@ async def probe_hidden(pack: Pack, task: SweTask | QaTask, backend: SandboxBacke
                     problems.append(f"{task.id}: {secret} is readable from the agent's sandbox")
         finally:
             await sandbox.close()
-    if isinstance(task, QaTask):
-        problems += _answer_in_names(task)
-    return problems
+    return problems + kind.leaks(task)
 
 
 async def _run(pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path, concurrency: int) -> Run:
@@ -138,6 +121,9 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
 def _why(result: EpisodeResult) -> str:
     if result.error:
         return result.error.strip().splitlines()[-1][:300]
+    if result.integrity:
+        notes = result.grade.integrity_notes if isinstance(result.grade, SweGrade) else ()
+        return f"integrity flags {', '.join(result.integrity)}: {'; '.join(notes)[:300]}"
     if isinstance(result.grade, SweGrade):
         failing = (*result.grade.fail_to_pass.failure, *result.grade.pass_to_pass.failure)
         return f"patch applied: {result.grade.patch_applied}; failing: {', '.join(failing)[:300]}"

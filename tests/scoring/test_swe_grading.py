@@ -1,5 +1,5 @@
-"""SWE grading distrusts the agent: only its diff counts, hidden tests are laid over, test files it touched
-are restored, and only pytest's own summary can pass a test."""
+"""SWE grading distrusts the agent: only its change counts, hidden tests are laid over, test files it touched
+are restored, and the verdict comes from the run's own account, checked against what it printed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from solvemeter.agents.base import NoModel
 from solvemeter.runs.records import Outcome
 from solvemeter.sandboxes.base import Limits
 from solvemeter.sandboxes.bwrap import BwrapBackend
-from solvemeter.scoring.swe import filter_submission, summary_section
+from solvemeter.scoring.swe import summary_section
+from solvemeter.scoring.verdict import verdict
 from solvemeter.suite.episode import Episode, EpisodePlan
 from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.models import Budget, Pack
@@ -51,14 +52,24 @@ async def test_editing_the_tests_to_pass_does_not_count(pack: Pack) -> None:
     assert "tests/test_calc.py" in result.grade.ignored_paths
 
 
-async def test_a_conftest_that_forces_passes_is_dropped(pack: Pack) -> None:
+async def test_a_conftest_that_forces_passes_is_flagged_and_never_resolves(pack: Pack) -> None:
     hook = (
         "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
         "    out = yield\n    out.get_result().outcome = 'passed'\n"
     )
     result = await episode(pack, f"cat > conftest.py <<'EOF'\n{hook}EOF")
-    assert not result.resolved
-    assert "conftest.py" in result.grade.ignored_paths
+    assert not result.resolved and result.integrity == ("test-config-changed",)
+    assert any("conftest.py" in note for note in result.grade.integrity_notes)
+
+
+async def test_changing_a_file_pytest_reads_as_configuration_is_dropped_before_the_run(tmp_path: Path) -> None:
+    root = make_swe_pack(tmp_path / "configured")
+    (root / "tasks" / "add-bug-01" / "repo" / "pytest.ini").write_text("[pytest]\n")
+    pack = load_pack(root)
+    result = await episode(pack, FIX, "printf '[pytest]\\naddopts = --co\\n' > pytest.ini")
+    assert not result.resolved and result.integrity == ("test-config-changed",)
+    assert result.grade.ignored_paths == ("pytest.ini",)
+    assert result.grade.fail_to_pass.success == ("tests/test_calc.py::test_add",)  # the run itself was the real one
 
 
 async def test_code_that_prints_passed_lines_cannot_pass_a_test(pack: Pack) -> None:
@@ -80,12 +91,10 @@ def test_a_log_without_pytest_summary_has_no_results() -> None:
     assert summary_section("PASSED tests/test_calc.py::test_add\n") == ""
 
 
-def test_filtering_drops_test_and_config_files_but_keeps_source() -> None:
-    diff = (
-        "diff --git a/calc/__init__.py b/calc/__init__.py\n--- a/calc/__init__.py\n+++ b/calc/__init__.py\n@@ -1 +1 @@\n-x\n+y\n"
-        "diff --git a/tests/test_calc.py b/tests/test_calc.py\n--- a/tests/test_calc.py\n+++ b/tests/test_calc.py\n@@ -1 +1 @@\n-x\n+y\n"
-        "diff --git a/pkg/sub/pytest.ini b/pkg/sub/pytest.ini\nnew file mode 100644\n--- /dev/null\n+++ b/pkg/sub/pytest.ini\n@@ -0,0 +1 @@\n+y\n"
-    )
-    kept, dropped = filter_submission(diff, None, "tests")
-    assert kept.startswith("diff --git a/calc/__init__.py") and "tests/test_calc.py" not in kept
-    assert dropped == ("pkg/sub/pytest.ini", "tests/test_calc.py")
+def test_the_verdict_is_swebenchs_and_a_run_without_results_fails_every_test() -> None:
+    f2p, p2p = ("t::fixed",), ("t::kept",)
+    assert verdict({"t::fixed": "PASSED", "t::kept": "PASSED"}, f2p, p2p).score == 1.0
+    half = verdict({"t::fixed": "PASSED", "t::kept": "FAILED"}, f2p, p2p)
+    assert half.score == 0.0 and half.pass_to_pass.failure == ("t::kept",)
+    nothing = verdict(None, f2p, p2p)
+    assert nothing.score == 0.0 and nothing.fail_to_pass.failure == f2p and nothing.pass_to_pass.failure == p2p

@@ -1,0 +1,66 @@
+"""The run's own account, the printed summary and the exit status must tell one story; the configuration pytest
+resolved on the submitted tree must be the pristine one. Each disagreement is a finding that blocks the verdict."""
+
+from __future__ import annotations
+
+from solvemeter.scoring.runner import Account
+from solvemeter.scoring.verdict import Integrity, config_drift, cross_check
+
+TEST = "tests/test_calc.py::test_add"
+
+
+def account(**changes: object) -> Account:
+    values: dict[str, object] = {
+        "exitstatus": 1,
+        "tests": {TEST: "FAILED"},
+        "rootdir": "/workspace",
+        "inifile": None,
+        "plugins": {"python": "/env/lib/_pytest/python.py"},
+        "runner_modules": ["pytest", "_pytest"],
+        "patched": [],
+        "shadowed": [],
+        "exit_hook_output": "",
+    }
+    return Account.model_validate({**values, **changes})
+
+
+def flags(findings: list) -> set[Integrity]:
+    return {f.flag for f in findings}
+
+
+def test_an_honest_failing_run_has_no_findings() -> None:
+    assert cross_check(account(), {TEST: "FAILED"}, 1, [TEST]) == []
+
+
+def test_a_printed_pass_the_reports_do_not_show_is_a_disagreement() -> None:
+    findings = cross_check(account(), {TEST: "PASSED"}, 1, [TEST])
+    assert flags(findings) == {Integrity.RUNNER_DISAGREEMENT}
+    assert "the log says PASSED, the run's reports say FAILED" in findings[0].note
+
+
+def test_an_exit_status_the_reports_contradict_is_a_disagreement() -> None:
+    assert flags(cross_check(account(), {}, 0, [TEST])) == {Integrity.RUNNER_DISAGREEMENT}
+    assert flags(cross_check(account(exitstatus=0), {}, 0, [TEST])) == {Integrity.RUNNER_DISAGREEMENT}
+
+
+def test_a_run_that_exited_as_if_tests_ran_but_left_no_account_is_a_disagreement() -> None:
+    assert flags(cross_check(None, {TEST: "PASSED"}, 0, [TEST])) == {Integrity.RUNNER_DISAGREEMENT}
+    assert cross_check(None, {}, 124, [TEST]) == []  # a timeout: the tests did not run, nothing was forged
+
+
+def test_tampering_the_guard_saw_is_reported_by_class() -> None:
+    tampered = account(patched=["_pytest.terminal:TerminalReporter.summary_stats"], exit_hook_output="PASSED x")
+    assert flags(cross_check(tampered, {}, 1, [TEST])) == {Integrity.RUNNER_PATCHED, Integrity.EXIT_HOOK_OUTPUT}
+
+
+def test_configuration_pytest_resolved_differently_on_the_submitted_tree_is_a_finding() -> None:
+    pristine = account()
+    assert config_drift(pristine, account()) == []
+    submitted = account(inifile="/workspace/tox.ini", plugins={**pristine.plugins, "/workspace/conftest.py": "x"})
+    notes = [f.note for f in config_drift(pristine, submitted)]
+    assert notes == ["configuration file None → /workspace/tox.ini", "plugin /workspace/conftest.py added"]
+
+
+def test_files_that_configure_the_run_are_those_pytest_read_from_the_repository() -> None:
+    resolved = account(inifile="/workspace/setup.cfg", plugins={"a": "/workspace/sub/conftest.py", "b": "/env/x.py"})
+    assert resolved.config_files() == {"setup.cfg", "sub/conftest.py"}
