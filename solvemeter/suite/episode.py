@@ -201,6 +201,7 @@ class Episode:
             level=p.task.level,
             difficulty=p.task.difficulty,
             human_steps=p.task.human_steps,
+            task_date=p.task.task_date,
             grade=grade,
             integrity=graded.integrity if graded else (),
             timing=Timing(grading_s=round(self.grading_s, 3)),
