@@ -45,8 +45,10 @@ def load_object(reference: str) -> object:
 class Registry(Generic[T]):
     """Named objects of one kind, from the ``solvemeter.<kind>`` entry points plus explicit registrations."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, noun: str | None = None) -> None:
         self.kind = kind
+        self.noun = noun or kind.removesuffix("s")
+        """What one of them is called in messages ("sandbox backend")."""
         self.group = f"solvemeter.{kind}"
         self._registered: dict[str, T] = {}
 
@@ -71,19 +73,19 @@ class Registry(Generic[T]):
         if found is None:
             known = ", ".join(self.names()) or "none installed"
             raise UnknownExtension(
-                f"no {self.kind[:-1] if self.kind.endswith('s') else self.kind} named '{name}' (known: {known}) — "
+                f"no {self.noun} named '{name}' (known: {known}) — "
                 f"install a package that declares it in the '{self.group}' entry points, or pass module:attr"
             )
         return found.load()  # type: ignore[no-any-return]
 
 
-agents: Registry[object] = Registry("agents")
+agents: Registry[object] = Registry("agents", "agent")
 """Agent factories: ``factory(model, options) -> Agent``; see docs/extending.md."""
-sandboxes: Registry[object] = Registry("sandboxes")
+sandboxes: Registry[object] = Registry("sandboxes", "sandbox backend")
 """Sandbox backend classes (``SandboxBackend`` protocol)."""
-task_kinds: Registry[object] = Registry("task_kinds")
+task_kinds: Registry[object] = Registry("task_kinds", "task kind")
 """Task kinds: how a task's workspace is laid out, its submission taken and graded."""
-graders: Registry[object] = Registry("graders")
+graders: Registry[object] = Registry("graders", "grader")
 """Graders by name (``swe``, ``qa``, ``swebench``)."""
-pricers: Registry[object] = Registry("pricers")
+pricers: Registry[object] = Registry("pricers", "pricer")
 """Pricing schemes by endpoint kind (token-priced, server time)."""
