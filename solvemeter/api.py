@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from pydantic import ValidationError
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 
     from solvemeter.scoring.report import RunReport
     from solvemeter.tasks.models import Budget, Pack
+
+
+PackChoice = Union["str | Path | Pack", Sequence["str | Path | Pack"]]
+"""A pack's name, directory, SWE-bench file or loaded Pack — or several."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,12 @@ class Run(reading.Run):
     def trajectory(self, task_id: str, epoch: int = 1, pack: str | None = None) -> Trajectory:
         """Every step of one episode, as recorded."""
         for result in self.results:
-            if result.task_id == task_id and result.epoch == epoch and pack in (None, result.pack):
+            if (
+                result.task_id == task_id
+                and result.epoch == epoch
+                and pack in (None, result.pack)
+                and result.trajectory
+            ):
                 return Trajectory.model_validate_json((self.path / result.trajectory).read_text())
         raise SolvemeterError(f"{self.path} has no episode {task_id} epoch {epoch} — see run.results for the keys")
 
@@ -70,7 +80,7 @@ OPTION_OF_LIMIT = {
 }
 
 
-def budget_of(**limits: float | None) -> Budget:
+def budget_of(**limits: Any) -> Budget:
     """A Budget from the run options, refusing a zero or negative limit in one sentence."""
     from solvemeter.tasks.models import Budget
 
@@ -89,7 +99,7 @@ def default_run_dir(agent: str, packs: list[str]) -> Path:
 
 
 async def arun(
-    pack: str | Path | Pack | list[str | Path | Pack],
+    pack: PackChoice,
     *,
     agent: str = "shell",
     model: str | None = None,
@@ -107,10 +117,14 @@ async def arun(
     from solvemeter.tasks.loader import load_pack
     from solvemeter.tasks.models import Pack
 
-    wanted = pack if isinstance(pack, list) else [pack]
+    if repos is not None and not Path(repos).is_dir():
+        raise SolvemeterError(f"--repos {repos} is not a directory — pass the directory of owner__name clones")
+    wanted: list[Any] = list(pack) if isinstance(pack, list | tuple) else [pack]
     packs = [p if isinstance(p, Pack) else load_pack(p, repos=repos) for p in wanted]
     budget = budget_of(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
     target = Path(run_dir) if run_dir is not None else default_run_dir(agent, [p.name for p in packs])
+    if target.exists() and not target.is_dir():
+        raise SolvemeterError(f"--run-dir {target} is a file — pass a new directory or an earlier run's")
     settings: dict[str, Any] = {
         "base_url": None,
         "sandbox": "bwrap",
@@ -130,7 +144,7 @@ async def arun(
     return load_run(target)
 
 
-def run(pack: str | Path | Pack | list[str | Path | Pack], **options: Any) -> Run:
+def run(pack: PackChoice, **options: Any) -> Run:
     """Run an agent on one or more packs and return the stored run; the same ``run_dir`` resumes.
 
     Options are the command line's, in Python spelling: ``agent``, ``model``, ``base_url``, ``run_dir``,

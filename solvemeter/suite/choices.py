@@ -78,6 +78,8 @@ async def make_run_request(
     progress: bool = True,
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long."""
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise SolvemeterError(f"--base-url {base_url} is not an http(s) URL — write e.g. http://127.0.0.1:8000/v1")
     factory = agent_factory(agent)
     common: dict[str, Any] = dict(
         packs=packs,

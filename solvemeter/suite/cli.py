@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # typer vendors click; its exceptions and classes are these
+from typer.core import TyperCommand, TyperGroup
 
 from solvemeter.errors import SolvemeterError
 
@@ -51,13 +51,15 @@ def load_command(name: str, reference: str) -> click.Command:
     from solvemeter.registry import load_object
 
     target = load_object(reference)
-    if not isinstance(target, typer.Typer):
-        single = typer.Typer()
-        single.command(name)(target)
-        target = single
-    command = typer.main.get_command(target)
-    command.name = name
-    return command
+    holder = typer.Typer(add_completion=False)
+    holder.callback()(lambda: None)  # a group, so that a lone function stays a subcommand
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)  # type: ignore[type-var]
+    group = typer.main.get_command(holder)
+    assert isinstance(group, TyperGroup)
+    return group.commands[name]
 
 
 class LazyGroup(TyperGroup):
@@ -71,7 +73,7 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands or cmd_name not in self.lazy:
             return super().get_command(ctx, cmd_name)
-        return click.Command(cmd_name, help=self.lazy[cmd_name][1])  # a stand-in for help listings only
+        return TyperCommand(cmd_name, help=self.lazy[cmd_name][1])  # a stand-in for help listings only
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -254,16 +256,32 @@ def run(
     out.print(f"next: solvemeter report {result.path}")
 
 
+def usage_error(exc: click.exceptions.ClickException) -> str:
+    """A bad command line as one sentence: what is wrong, and where the right usage is."""
+    message = exc.format_message().rstrip(".")
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "solvemeter"
+    return f"error: {message[:1].lower()}{message[1:]} — see '{command} --help'"
+
+
 def main() -> None:
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="solvemeter", standalone_mode=False)
     except SolvemeterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
+        sys.exit(2)
+    except click.exceptions.ClickException as exc:
+        print(usage_error(exc), file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:  # a path the user gave: a directory where a file belongs, no permission, no space
+        if exc.filename is None:
+            raise
+        print(f"error: {exc.filename}: {(exc.strerror or str(exc)).lower()} — check the path you gave", file=sys.stderr)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

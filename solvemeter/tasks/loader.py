@@ -78,13 +78,34 @@ def build_pack(manifest: PackManifest, root: Path, tasks: list[SweTask | QaTask]
 
 
 def content_hash(root: Path) -> str:
-    """sha256 over every file's relative path and bytes: any change to the pack changes it."""
+    """sha256 over every file's relative path and bytes: any change to the pack changes it. Refuses a file it
+    cannot read and a symlink that leads out of the pack (its target would be copied into the sandbox)."""
     digest = hashlib.sha256()
+    inside = root.resolve()
     for path in sorted(_pack_files(root)):
+        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            raise PackError(
+                f"{path}: a symlink pointing outside the pack (to {path.readlink()}) — copy the file into the pack"
+            )
         digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() if not path.is_symlink() else str(path.readlink()).encode())
+        digest.update(_read_bytes(path) if not path.is_symlink() else str(path.readlink()).encode())
         digest.update(b"\0")
     return "sha256:" + digest.hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PackError(f"{path}: cannot be read ({exc.strerror}) — make it a readable file") from None
+
+
+def read_text(path: Path) -> str:
+    """A pack's text file (problem, metadata), refusing bytes that are not UTF-8 in one sentence."""
+    try:
+        return _read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackError(f"{path}: not UTF-8 text (byte {exc.start}) — save it with UTF-8 encoding") from None
 
 
 def _pack_files(root: Path) -> list[Path]:
@@ -95,8 +116,8 @@ def _parse(path: Path, model: type[M], extra: dict[str, Any] | None = None) -> M
     if not path.is_file():
         raise PackError(f"{path}: missing file — every pack and task needs one (see docs/packs.md)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{path}: bad TOML ({exc}) — fix the syntax") from None
     try:
         return model.model_validate({**data, **(extra or {})})
@@ -131,7 +152,7 @@ def _load_swe_task(task_dir: Path, pack: str) -> SweTask:
     return SweTask(
         id=_task_id(task_dir),
         pack=pack,
-        problem=_require(task_dir / "problem.md", "file").read_text(encoding="utf-8"),
+        problem=read_text(_require(task_dir / "problem.md", "file")),
         spec=spec,
         repo=_require(task_dir / "repo", "directory"),
         hidden_tests=_require(task_dir / "tests", "directory of hidden tests"),
@@ -144,7 +165,7 @@ def _load_qa_task(task_dir: Path, pack: str) -> QaTask:
     return QaTask(
         id=_task_id(task_dir),
         pack=pack,
-        problem=_require(task_dir / "problem.md", "file").read_text(encoding="utf-8"),
+        problem=read_text(_require(task_dir / "problem.md", "file")),
         spec=spec,
         files=_require(task_dir / "files", "directory of attachments"),
         solution_program=_require(task_dir / "solution.py", "file"),
