@@ -10,10 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS
-from swebench.harness.grading import compute_fail_to_pass, compute_pass_to_pass, get_eval_tests_report
-from swebench.harness.log_parsers.python import parse_log_pytest
-
 from solvemeter.runs.records import SweGrade, TestOutcome
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
 from solvemeter.tasks.models import SweTask
@@ -72,6 +68,10 @@ def verdict(
     status: dict[str, str], fail_to_pass: tuple[str, ...], pass_to_pass: tuple[str, ...]
 ) -> tuple[TestOutcome, TestOutcome, float]:
     """Per-list outcomes and the score: fraction of FAIL_TO_PASS fixed × fraction of PASS_TO_PASS kept."""
+    # swebench.harness pulls in datasets, pandas and modal (seconds): imported by grading only, not at start-up
+    from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS
+    from swebench.harness.grading import compute_fail_to_pass, compute_pass_to_pass, get_eval_tests_report
+
     report = get_eval_tests_report(status, {FAIL_TO_PASS: list(fail_to_pass), PASS_TO_PASS: list(pass_to_pass)})
     f2p, p2p = report[FAIL_TO_PASS], report[PASS_TO_PASS]
     score = compute_fail_to_pass(report) * compute_pass_to_pass(report) if status else 0.0
@@ -100,6 +100,8 @@ async def grade_swe(task: SweTask, diff: str, sandbox: Sandbox) -> SweGrade:
     if not await apply_submission(sandbox, kept):
         return SweGrade(patch_applied=False, ignored_paths=dropped)
     run = await sandbox.exec(task.test_command, timeout=task.spec.timeout_s)
+    from swebench.harness.log_parsers.python import parse_log_pytest
+
     status = parse_log_pytest(summary_section(run.stdout), None)  # type: ignore[arg-type]
     f2p, p2p, score = verdict(status, task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS)
     tail = run.output[-4000:] if not run.timed_out else f"[test command timed out after {task.spec.timeout_s}s]"

@@ -23,7 +23,6 @@ from solvemeter.runs.trajectory import Trajectory
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
 from solvemeter.scoring.qa import grade_qa
 from solvemeter.scoring.swe import grade_swe
-from solvemeter.scoring.swebench import grade_swebench
 from solvemeter.tasks.models import Budget, Pack, QaTask, SweTask
 
 GIT_IDENTITY = ["-c", "user.name=solvemeter", "-c", "user.email=solvemeter@localhost", "-c", "commit.gpgsign=false"]
@@ -160,6 +159,8 @@ class Episode:
             return grade_qa(submission, task.spec.answer)
         assert grading is not None, "swe episodes always open a grading sandbox"
         sandbox = await grading
+        from solvemeter.scoring.swebench import grade_swebench  # imports swebench.harness: seconds, so only here
+
         grade = grade_swe if task.swebench is None else grade_swebench
         try:
             return await grade(task, submission or "", sandbox)
