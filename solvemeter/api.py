@@ -93,6 +93,18 @@ def budget_of(**limits: Any) -> Budget:
         raise SolvemeterError(f"{reason} — give a positive limit, or leave the option out") from None
 
 
+def time_bound(packs: list[Pack], budget: Budget, limit: int | None, epochs: int, concurrency: int) -> str:
+    """What a user can expect before the first episode ends: the episodes, and the wall-time cap's bound."""
+    episodes = sum(len(p.tasks[:limit]) for p in packs) * epochs
+    caps = [p.manifest.budgets.merged(budget).max_wall_s for p in packs]
+    known = [c for c in caps if c is not None]
+    plan = f"{episodes} episodes, {min(concurrency, episodes)} at a time"
+    if len(known) < len(caps) or not episodes:
+        return f"{plan}; no wall-time cap (--max-wall), so no time bound"
+    bound = -(-episodes // concurrency) * max(known) / 60
+    return f"{plan}; each capped at {max(known):.0f} s of agent time: done within about {bound:.0f} min plus grading"
+
+
 def default_run_dir(agent: str, packs: list[str]) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{stamp}-{'+'.join(packs)}-{agent.replace(':', '-').replace('/', '-')}"
@@ -137,6 +149,8 @@ async def arun(
         "seed": 0,
         **options,
     }
+    if settings.get("progress", True):
+        print(time_bound(packs, budget, settings["limit"], settings["epochs"], settings["concurrency"]))
     async with make_run_request(
         packs=packs, agent=agent, model=model, run_dir=target, budget=budget, **settings
     ) as request:
