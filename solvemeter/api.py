@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas
 
     from solvemeter.scoring.report import RunReport
+    from solvemeter.suite.executor import RunRequest
     from solvemeter.tasks.models import Budget, Pack
 
 
@@ -93,10 +94,11 @@ def budget_of(**limits: Any) -> Budget:
         raise SolvemeterError(f"{reason} — give a positive limit, or leave the option out") from None
 
 
-def time_bound(packs: list[Pack], budget: Budget, limit: int | None, epochs: int, concurrency: int) -> str:
+def time_bound(request: RunRequest) -> str:
     """What a user can expect before the first episode ends: the episodes, and the wall-time cap's bound."""
-    episodes = sum(len(p.tasks[:limit]) for p in packs) * epochs
-    caps = [p.manifest.budgets.merged(budget).max_wall_s for p in packs]
+    packs, concurrency = request.packs, request.concurrency
+    episodes = sum(len(p.tasks[: request.limit]) for p in packs) * request.epochs
+    caps = [p.manifest.budgets.merged(request.budget).max_wall_s for p in packs]
     known = [c for c in caps if c is not None]
     plan = f"{episodes} episodes, {min(concurrency, episodes)} at a time"
     if len(known) < len(caps) or not episodes:
@@ -137,23 +139,11 @@ async def arun(
     target = Path(run_dir) if run_dir is not None else default_run_dir(agent, [p.name for p in packs])
     if target.exists() and not target.is_dir():
         raise SolvemeterError(f"--run-dir {target} is a file — pass a new directory or an earlier run's")
-    settings: dict[str, Any] = {
-        "base_url": None,
-        "sandbox": "bwrap",
-        "epochs": 1,
-        "concurrency": 2,
-        "limit": None,
-        "no_cost": False,
-        "prices": None,
-        "retry_errors": False,
-        "seed": 0,
-        **options,
-    }
-    if settings.get("progress", True):
-        print(time_bound(packs, budget, settings["limit"], settings["epochs"], settings["concurrency"]))
     async with make_run_request(
-        packs=packs, agent=agent, model=model, run_dir=target, budget=budget, **settings
+        packs=packs, agent=agent, model=model, run_dir=target, budget=budget, **options
     ) as request:
+        if request.progress:
+            print(time_bound(request))
         await execute(request)
     return load_run(target)
 

@@ -63,21 +63,22 @@ async def make_run_request(
     packs: list[Pack],
     agent: str,
     model: str | None,
-    base_url: str | None,
-    sandbox: SandboxChoice,
     run_dir: Path,
-    budget: Budget,
-    epochs: int,
-    concurrency: int,
-    limit: int | None,
-    no_cost: bool,
-    prices: Path | None,
-    retry_errors: bool,
-    seed: int,
+    base_url: str | None = None,
+    sandbox: SandboxChoice = "bwrap",
+    budget: Budget | None = None,
+    epochs: int = 1,
+    concurrency: int = 2,
+    limit: int | None = None,
+    no_cost: bool = False,
+    prices: Path | None = None,
+    retry_errors: bool = False,
+    seed: int = 0,
     pricing: str = "auto",
     progress: bool = True,
 ) -> AsyncIterator[RunRequest]:
-    """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long."""
+    """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long.
+    The defaults are the command line's (and the Python API's)."""
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise SolvemeterError(f"--base-url {base_url} is not an http(s) URL — write e.g. http://127.0.0.1:8000/v1")
     factory = agent_factory(agent)
@@ -85,7 +86,7 @@ async def make_run_request(
         packs=packs,
         backend=make_backend(sandbox),
         run_dir=run_dir,
-        budget=budget,
+        budget=budget or Budget(),
         epochs=epochs,
         concurrency=concurrency,
         limit=limit,
