@@ -2,6 +2,8 @@
 
 Each command runs as its own process, alternating with the others (and with a baseline checkout, if given) so
 that a busy machine slows all of them alike; the median of ``--repeats`` rounds is printed against the target.
+Beside the wall time, the CPU time (user + sys) of the process and its children: on a shared machine it stays
+close to what the wall time would be on a quiet one, since start-up is single-threaded work.
 
     .venv/bin/python benchmarks/startup.py [--repeats 7] [--baseline /path/to/an/older/checkout]
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,8 +70,10 @@ def commands(pack: Path, base_url: str, scratch: Path) -> dict[str, list[str]]:
     }
 
 
-def timed(checkout: Path, args: list[str], scratch: Path) -> float:
+def timed(checkout: Path, args: list[str], scratch: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one whole process."""
     shutil.rmtree(scratch / "run", ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "solvemeter", *args],
@@ -78,9 +83,10 @@ def timed(checkout: Path, args: list[str], scratch: Path) -> float:
         cwd=scratch,
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{checkout}: solvemeter {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -94,7 +100,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="solvemeter-startup-") as tmp:
             scratch = Path(tmp)
             todo = commands(write_pack(scratch / "pack"), base_url, scratch)
-            seconds: dict[tuple[str, str], list[float]] = {}
+            seconds: dict[tuple[str, str], list[tuple[float, float]]] = {}
             floor: list[float] = []
             for _ in range(options.repeats):
                 started = time.perf_counter()
@@ -105,10 +111,12 @@ def main() -> None:
                         seconds.setdefault((name, label), []).append(timed(checkout, args, scratch))
     finally:
         endpoint.terminate()
-    table = Table("command (whole process)", *(f"{label} (median s)" for label in checkouts), "target s", "now/target")
+    columns = [f"{label} {kind} s" for label in checkouts for kind in ("wall", "cpu")]
+    table = Table("command (whole process, medians)", *columns, "target s", "now wall/target", "now cpu/target")
     for name, target in TARGETS.items():
-        medians = [statistics.median(seconds[(name, label)]) for label in checkouts]
-        table.add_row(name, *(f"{m:.2f}" for m in medians), f"{target:.1f}", f"{medians[0] / target:.2f}×")
+        medians = [statistics.median(t[i] for t in seconds[(name, label)]) for label in checkouts for i in (0, 1)]
+        ratios = (f"{medians[0] / target:.2f}×", f"{medians[1] / target:.2f}×")
+        table.add_row(name, *(f"{m:.2f}" for m in medians), f"{target:.1f}", *ratios)
     console = Console()
     console.print(table)
     console.print(f"python -c pass: {statistics.median(floor):.3f} s; {options.repeats} rounds, {os.cpu_count()} cores")

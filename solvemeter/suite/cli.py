@@ -110,18 +110,18 @@ def console() -> Any:
 @pack_app.command("list")
 def pack_list(as_json: JsonFlag = False) -> None:
     """The built-in packs."""
-    from solvemeter.tasks.loader import builtin_pack_names, load_pack
+    from solvemeter.tasks.loader import BUILTIN_PACKS, builtin_pack_names, read_pack_outline
 
-    packs = [load_pack(name, check_patches=False) for name in builtin_pack_names()]
+    outlines = [read_pack_outline(BUILTIN_PACKS / name) for name in builtin_pack_names()]
     rows = [
         {
-            "name": p.name,
-            "version": p.version,
-            "kind": p.kind.value,
-            "tasks": len(p.tasks),
-            "description": p.manifest.description,
+            "name": manifest.name,
+            "version": manifest.version,
+            "kind": manifest.kind.value,
+            "tasks": len(task_dirs),
+            "description": manifest.description,
         }
-        for p in packs
+        for manifest, task_dirs in outlines
     ]
     if as_json:
         print(json.dumps(rows, indent=2))

@@ -53,13 +53,7 @@ def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Pa
     if is_instances_file(name_or_path):
         return load_swebench_pack(Path(name_or_path), repos=repos)
     root = resolve_pack_path(name_or_path)
-    manifest = _parse(root / "pack.toml", PackManifest)
-    tasks_dir = root / "tasks"
-    if not tasks_dir.is_dir():
-        raise PackError(f"{tasks_dir}: missing directory — a pack keeps its tasks in tasks/<task-id>/")
-    task_dirs = sorted(d for d in tasks_dir.iterdir() if d.is_dir() and d.name not in IGNORED_NAMES)
-    if not task_dirs:
-        raise PackError(f"{tasks_dir}: no tasks — add at least one tasks/<task-id>/ directory")
+    manifest, task_dirs = read_pack_outline(root)
     load = _load_swe_task if manifest.kind is PackKind.SWE else _load_qa_task
     tasks = [load(d, manifest.name) for d in task_dirs]
     if check_patches:
@@ -67,6 +61,18 @@ def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Pa
             if isinstance(task, SweTask):
                 check_swe_task(task)
     return build_pack(manifest, root, tasks)
+
+
+def read_pack_outline(root: Path) -> tuple[PackManifest, list[Path]]:
+    """pack.toml and the task directories, without reading the tasks: enough to list a pack, fast."""
+    manifest = _parse(root / "pack.toml", PackManifest)
+    tasks_dir = root / "tasks"
+    if not tasks_dir.is_dir():
+        raise PackError(f"{tasks_dir}: missing directory — a pack keeps its tasks in tasks/<task-id>/")
+    task_dirs = sorted(d for d in tasks_dir.iterdir() if d.is_dir() and d.name not in IGNORED_NAMES)
+    if not task_dirs:
+        raise PackError(f"{tasks_dir}: no tasks — add at least one tasks/<task-id>/ directory")
+    return manifest, task_dirs
 
 
 def build_pack(manifest: PackManifest, root: Path, tasks: list[SweTask | QaTask]) -> Pack:
