@@ -83,8 +83,13 @@ class Registry(Generic[T]):
         if ":" in name:
             return load_object(name)  # type: ignore[return-value]
         found = self._entry_points().get(name)
+        if found is None and not self._entry_points():
+            raise UnknownExtension(
+                f"no {self.noun} named '{name}': solvemeter's own entry points are not installed — "
+                "install it (pip install -e . in a checkout, or make setup)"
+            )
         if found is None:
-            known = ", ".join(self.names()) or "none installed"
+            known = ", ".join(self.names())
             raise UnknownExtension(
                 f"no {self.noun} named '{name}' (known: {known}) — "
                 f"install a package that declares it in the '{self.group}' entry points, or pass module:attr"
@@ -93,12 +98,12 @@ class Registry(Generic[T]):
 
 
 agents: Registry[object] = Registry("agents", "agent")
-"""Agent factories: ``factory(model, options) -> Agent``; see docs/extending.md."""
+"""Agent factories, ``factory(client) -> Agent`` (``factory()`` when ``model = "none"``), or compiled graphs."""
 sandboxes: Registry[object] = Registry("sandboxes", "sandbox backend")
-"""Sandbox backend classes (``SandboxBackend`` protocol)."""
+"""Sandbox backends: classes or functions called with no arguments (``SandboxBackend`` protocol)."""
 task_kinds: Registry[object] = Registry("task_kinds", "task kind")
 """Task kinds: how a task's workspace is laid out, its submission taken and graded."""
 graders: Registry[object] = Registry("graders", "grader")
 """Graders by name (``swe``, ``qa``, ``swebench``)."""
 pricers: Registry[object] = Registry("pricers", "pricer")
-"""Pricing schemes by endpoint kind (token-priced, server time)."""
+"""Pricers, ``pricer(spec, table, *, gpus, gpu_type) -> Pricing``: how a run's model calls are priced."""

@@ -137,3 +137,13 @@ def test_an_unpackaged_agent_is_loaded_from_module_attr_on_the_command_line(pack
     assert done.returncode == 0, done.stderr
     [result] = solvemeter.load_run(tmp_path / "run").results
     assert result.outcome.value == "solved" and result.agent == "count-lines"
+
+
+def test_a_registry_whose_entry_points_are_missing_says_to_install_solvemeter() -> None:
+    with pytest.raises(registry.UnknownExtension, match=r"entry points are not installed — install it"):
+        registry.Registry("nothing-declares-this", "widget").get("anything")
+
+
+def test_an_unknown_name_lists_the_known_ones() -> None:
+    with pytest.raises(registry.UnknownExtension, match=r"no agent named 'nope' \(known: .*oracle.*shell"):
+        registry.agents.get("nope")
