@@ -95,7 +95,10 @@ def budget_of(**limits: Any) -> Budget:
 
 
 def time_bound(request: RunRequest) -> str:
-    """What a user can expect before the first episode ends: the episodes, and the wall-time cap's bound."""
+    """What a user can expect before the first episode ends: the episodes, and the bound their wall-time cap
+    sets (an episode past its cap is given WALL_GRACE_S to finish its model call, then cut off)."""
+    from solvemeter.suite.episode import WALL_GRACE_S
+
     packs, concurrency = request.packs, request.concurrency
     episodes = sum(len(p.tasks[: request.limit]) for p in packs) * request.epochs
     caps = [p.manifest.budgets.merged(request.budget).max_wall_s for p in packs]
@@ -103,8 +106,8 @@ def time_bound(request: RunRequest) -> str:
     plan = f"{episodes} episodes, {min(concurrency, episodes)} at a time"
     if len(known) < len(caps) or not episodes:
         return f"{plan}; no wall-time cap (--max-wall), so no time bound"
-    bound = -(-episodes // concurrency) * max(known) / 60
-    return f"{plan}; each capped at {max(known):.0f} s of agent time: done within about {bound:.0f} min plus grading"
+    bound = -(-episodes // concurrency) * (max(known) + WALL_GRACE_S) / 60
+    return f"{plan}, each capped at {max(known):.0f} s: done within {bound:.1f} min plus grading"
 
 
 def default_run_dir(agent: str, packs: list[str]) -> Path:
