@@ -31,8 +31,12 @@ setup: $(BIN)/solvemeter
 setup-test: setup
 	$(call apt_install,$(APT_TEST))
 
+# The main job fits in 10 minutes on 2 cores: 4 swe-mini tasks, 2 at a time, each capped at 8 model steps and
+# 150 s. The full pack: `solvemeter run --pack swe-mini` (12 tasks, the pack's own budget of 20 steps).
+MAIN_JOB := --pack swe-mini --limit 4 --max-steps 8 --max-wall 150
+
 run: setup
-	$(BIN)/solvemeter run --pack swe-mini --run-dir runs/main
+	$(BIN)/solvemeter run $(MAIN_JOB) --run-dir runs/main
 	$(BIN)/solvemeter report runs/main --html runs/main/report.html
 
 test: setup-test

@@ -8,9 +8,10 @@ user's own file without packaging it (the module must be importable, e.g. from t
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, distributions
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -42,11 +43,25 @@ def load_object(reference: str) -> object:
     return target
 
 
+@functools.lru_cache(maxsize=4)
+def _solvemeter_entry_points(path: tuple[str, ...]) -> dict[str, dict[str, EntryPoint]]:
+    """Every ``solvemeter.*`` group from one scan of the installed distributions (each scan costs tens of ms);
+    scanned again only if ``sys.path`` changes."""
+    groups: dict[str, dict[str, EntryPoint]] = {}
+    for distribution in distributions():
+        for found in distribution.entry_points:
+            if found.group.startswith("solvemeter."):
+                groups.setdefault(found.group, {}).setdefault(found.name, found)
+    return groups
+
+
 class Registry(Generic[T]):
     """Named objects of one kind, from the ``solvemeter.<kind>`` entry points plus explicit registrations."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, noun: str | None = None) -> None:
         self.kind = kind
+        self.noun = noun or kind.removesuffix("s")
+        """What one of them is called in messages ("sandbox backend")."""
         self.group = f"solvemeter.{kind}"
         self._registered: dict[str, T] = {}
 
@@ -56,7 +71,7 @@ class Registry(Generic[T]):
         return value
 
     def _entry_points(self) -> dict[str, EntryPoint]:
-        return {ep.name: ep for ep in entry_points(group=self.group)}
+        return _solvemeter_entry_points(tuple(sys.path)).get(self.group, {})
 
     def names(self) -> list[str]:
         return sorted({*self._entry_points(), *self._registered})
@@ -68,22 +83,27 @@ class Registry(Generic[T]):
         if ":" in name:
             return load_object(name)  # type: ignore[return-value]
         found = self._entry_points().get(name)
-        if found is None:
-            known = ", ".join(self.names()) or "none installed"
+        if found is None and not self._entry_points():
             raise UnknownExtension(
-                f"no {self.kind[:-1] if self.kind.endswith('s') else self.kind} named '{name}' (known: {known}) — "
+                f"no {self.noun} named '{name}': solvemeter's own entry points are not installed — "
+                "install it (pip install -e . in a checkout, or make setup)"
+            )
+        if found is None:
+            known = ", ".join(self.names())
+            raise UnknownExtension(
+                f"no {self.noun} named '{name}' (known: {known}) — "
                 f"install a package that declares it in the '{self.group}' entry points, or pass module:attr"
             )
         return found.load()  # type: ignore[no-any-return]
 
 
-agents: Registry[object] = Registry("agents")
-"""Agent factories: ``factory(model, options) -> Agent``; see docs/extending.md."""
-sandboxes: Registry[object] = Registry("sandboxes")
-"""Sandbox backend classes (``SandboxBackend`` protocol)."""
-task_kinds: Registry[object] = Registry("task_kinds")
+agents: Registry[object] = Registry("agents", "agent")
+"""Agent factories, ``factory(client) -> Agent`` (``factory()`` when ``model = "none"``), or compiled graphs."""
+sandboxes: Registry[object] = Registry("sandboxes", "sandbox backend")
+"""Sandbox backends: classes or functions called with no arguments (``SandboxBackend`` protocol)."""
+task_kinds: Registry[object] = Registry("task_kinds", "task kind")
 """Task kinds: how a task's workspace is laid out, its submission taken and graded."""
-graders: Registry[object] = Registry("graders")
+graders: Registry[object] = Registry("graders", "grader")
 """Graders by name (``swe``, ``qa``, ``swebench``)."""
-pricers: Registry[object] = Registry("pricers")
-"""Pricing schemes by endpoint kind (token-priced, server time)."""
+pricers: Registry[object] = Registry("pricers", "pricer")
+"""Pricers, ``pricer(spec, table, *, gpus, gpu_type) -> Pricing``: how a run's model calls are priced."""

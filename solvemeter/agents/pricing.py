@@ -158,7 +158,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise PriceError(f"price file {path} does not exist — check the --prices path.") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PriceError(f"price file {path} is not valid TOML ({exc}) — fix the file.") from None
 
 

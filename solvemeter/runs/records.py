@@ -17,8 +17,6 @@ EPISODE_SCHEMA: Literal["solvemeter.episode/1"] = "solvemeter.episode/1"
 MANIFEST_SCHEMA: Literal["solvemeter.manifest/1"] = "solvemeter.manifest/1"
 
 
-
-
 class Outcome(StrEnum):
     SOLVED = "solved"
     FAILED = "failed"

@@ -15,8 +15,6 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from swebench.harness.log_parsers.python import parse_log_pytest
-
 from solvemeter.runs.records import SweGrade
 from solvemeter.sandboxes.base import Sandbox
 from solvemeter.scoring.runner import Account, Guard
@@ -44,6 +42,8 @@ def summary_section(log: str) -> str:
 
 def printed_status(log: str) -> dict[str, str]:
     """What the log's summary says of each test, read by SWE-bench's pytest parser."""
+    from swebench.harness.log_parsers.python import parse_log_pytest  # heavy: only when grading
+
     return parse_log_pytest(summary_section(log), None)  # type: ignore[arg-type]
 
 

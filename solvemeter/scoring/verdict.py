@@ -12,14 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS, EvalType, ResolvedStatus
-from swebench.harness.grading import (
-    compute_fail_to_pass,
-    compute_pass_to_pass,
-    get_eval_tests_report,
-    get_resolution_status,
-)
-
 from solvemeter.runs.records import QaGrade, SweGrade, TestOutcome
 from solvemeter.scoring.runner import Account
 from solvemeter.scoring.submission import Unreadable
@@ -79,10 +71,19 @@ def verdict(
     status: dict[str, str] | None,
     fail_to_pass: Iterable[str],
     pass_to_pass: Iterable[str],
-    eval_type: str = EvalType.PASS_AND_FAIL.value,
+    eval_type: str = "pass_and_fail",
 ) -> Verdict:
     """SWE-bench's tests report and a score: 1 when SWE-bench calls it resolved, else the fraction of
     FAIL_TO_PASS fixed × the fraction of PASS_TO_PASS kept. ``None`` (no real test run) fails every test."""
+    # swebench.harness pulls in datasets, pandas and modal (seconds): imported when grading, not at start-up
+    from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS, EvalType, ResolvedStatus
+    from swebench.harness.grading import (
+        compute_fail_to_pass,
+        compute_pass_to_pass,
+        get_eval_tests_report,
+        get_resolution_status,
+    )
+
     expected = {FAIL_TO_PASS: list(fail_to_pass), PASS_TO_PASS: list(pass_to_pass)}
     if not status:
         return Verdict(

@@ -1,40 +1,60 @@
-"""Turning command-line choices into the objects a run needs: a sandbox backend, an agent, a pricer, a server."""
+"""Turning a run's choices into the objects it needs: a sandbox backend, an agent, its pricing and endpoint.
+
+Every choice is a name looked up in :mod:`solvemeter.registry` (built-ins and installed packages alike, through
+entry points) or a ``module:attr`` reference to the user's own object; nothing here lists what exists.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
+from solvemeter import registry
 from solvemeter.agents.base import Agent, NoModel
-from solvemeter.agents.null import NullAgent
-from solvemeter.agents.oracle import OracleAgent
 from solvemeter.errors import SolvemeterError
 from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.base import SandboxBackend
-from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.executor import RunRequest
 from solvemeter.tasks.models import Budget, Pack
 
-MODEL_FREE_AGENTS: dict[str, type[OracleAgent] | type[NullAgent]] = {"oracle": OracleAgent, "null": NullAgent}
+SandboxChoice = str
+"""A sandbox backend's registered name (bwrap, docker, auto, …) or ``module:attr``."""
+AgentFactory = Callable[..., Agent]
+"""``factory(client) -> Agent`` for model-driven agents; ``factory() -> Agent`` when its ``model`` is "none"."""
 
 
-class SandboxChoice(StrEnum):
-    bwrap = "bwrap"
-    docker = "docker"
-    auto = "auto"
+def make_backend(choice: str) -> SandboxBackend:
+    """A fresh backend from ``solvemeter.sandboxes``: a class (or function) called with no arguments."""
+    backend: SandboxBackend = registry.sandboxes.get(choice)()  # type: ignore[operator]
+    return backend
 
 
-def make_backend(choice: SandboxChoice | str) -> SandboxBackend:
-    choice = SandboxChoice(choice)
-    if choice is SandboxChoice.bwrap:
-        return BwrapBackend()
-    from solvemeter.sandboxes.docker import DockerBackend, docker_available
+def auto_backend() -> SandboxBackend:
+    """Docker when an engine answers, else bubblewrap (registered as the ``auto`` sandbox)."""
+    from solvemeter.sandboxes.engine import docker_available
 
-    if choice is SandboxChoice.docker or docker_available():
-        return DockerBackend()
-    return BwrapBackend()
+    return make_backend("docker" if docker_available() else "bwrap")
+
+
+def uses_model(factory: object) -> bool:
+    """Agents whose class says ``model = "none"`` (oracle, null) make no model calls and need no endpoint."""
+    return getattr(factory, "model", None) != "none"
+
+
+def agent_factory(choice: str) -> AgentFactory:
+    """What ``solvemeter.agents`` (or ``module:attr``) names: an agent factory, or a compiled LangGraph graph."""
+    found = registry.agents.get(choice)
+    if not isinstance(found, type) and hasattr(found, "astream"):  # a compiled graph: any Runnable that streams
+        from solvemeter.agents.graph import GraphAgent
+
+        return lambda client: GraphAgent(found, client, name=choice)
+    if not callable(found):
+        raise SolvemeterError(
+            f"'{choice}' is a {type(found).__name__}, not an agent — pass an agent class, a factory or a compiled graph"
+        )
+    return found  # type: ignore[return-value]
 
 
 @asynccontextmanager
@@ -43,39 +63,52 @@ async def make_run_request(
     packs: list[Pack],
     agent: str,
     model: str | None,
-    base_url: str | None,
-    sandbox: SandboxChoice,
     run_dir: Path,
-    budget: Budget,
-    epochs: int,
-    concurrency: int,
-    limit: int | None,
-    no_cost: bool,
-    prices: Path | None,
-    retry_errors: bool,
-    seed: int,
+    base_url: str | None = None,
+    sandbox: SandboxChoice = "bwrap",
+    budget: Budget | None = None,
+    epochs: int = 1,
+    concurrency: int = 2,
+    limit: int | None = None,
+    no_cost: bool = False,
+    prices: Path | None = None,
+    retry_errors: bool = False,
+    seed: int = 0,
+    pricing: str = "auto",
+    progress: bool = True,
 ) -> AsyncIterator[RunRequest]:
-    """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long."""
-    common = dict(
+    """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long.
+    The defaults are the command line's (and the Python API's)."""
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise SolvemeterError(f"--base-url {base_url} is not an http(s) URL — write e.g. http://127.0.0.1:8000/v1")
+    factory = agent_factory(agent)
+    common: dict[str, Any] = dict(
         packs=packs,
         backend=make_backend(sandbox),
         run_dir=run_dir,
-        budget=budget,
+        budget=budget or Budget(),
         epochs=epochs,
         concurrency=concurrency,
         limit=limit,
         retry_errors=retry_errors,
         seed=seed,
+        progress=progress,
     )
-    if agent in MODEL_FREE_AGENTS:
+    if not uses_model(factory):
         if model is not None:
             raise SolvemeterError(f"the {agent} agent uses no model — drop --model")
-        chosen: Agent = MODEL_FREE_AGENTS[agent]()
-        yield RunRequest(agent=chosen, pricing=NoModel(), model=ModelRef(spec="none", endpoint_kind="none"), **common)  # type: ignore[arg-type]
+        chosen = factory()
+        yield RunRequest(agent=chosen, pricing=NoModel(), model=ModelRef(spec="none", endpoint_kind="none"), **common)
         return
     from solvemeter.suite.endpoints import model_run_request
 
     async with model_run_request(
-        agent=agent, model=model, base_url=base_url, no_cost=no_cost, prices=prices, common=common
+        agent=factory,
+        model=model,
+        base_url=base_url,
+        no_cost=no_cost,
+        prices=prices,
+        pricing=pricing,
+        common=common,
     ) as request:
         yield request

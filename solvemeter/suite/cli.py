@@ -1,62 +1,155 @@
-"""The `solvemeter` command. Errors a user can fix print one line and exit 2; exit 1 means "checked, and failed"."""
+"""The `solvemeter` command. Errors a user can fix print one line and exit 2; exit 1 means "checked, and failed".
+
+Start-up stays fast (``--help`` in well under a second): this module imports only typer, and each command
+imports what it needs when it runs. The other areas' commands are listed in ``AREA_COMMANDS`` and imported
+only when invoked.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-import click
 import typer
-from rich.console import Console
-from rich.table import Table
+from typer import _click as click  # typer vendors click; its exceptions and classes are these
+from typer.core import TyperCommand, TyperGroup
 
 from solvemeter.errors import SolvemeterError
-from solvemeter.suite.choices import SandboxChoice, make_backend, make_run_request
-from solvemeter.suite.executor import execute
-from solvemeter.suite.validate import validate_pack
-from solvemeter.tasks.loader import builtin_pack_names, load_pack
-from solvemeter.tasks.models import Budget
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-pack_app = typer.Typer(no_args_is_help=True, help="List, inspect and validate task packs.")
+AREA_COMMANDS: dict[str, tuple[str, str]] = {
+    "report": (
+        "solvemeter.scoring.cli:report_command",
+        "Success with intervals, step depth, cost per solved task and budget curves for one run.",
+    ),
+    "compare": (
+        "solvemeter.scoring.cli:compare_command",
+        "Paired comparison on shared tasks: exact McNemar, paired bootstrap, Holm across pairs.",
+    ),
+    "attribute": (
+        "solvemeter.scoring.cli:attribute_command",
+        "Main effects and interactions of model, agent and max steps over a grid of runs.",
+    ),
+    "leaderboard": (
+        "solvemeter.scoring.cli:leaderboard_app",
+        "Build and check leaderboard JSON (solvemeter.leaderboard/1).",
+    ),
+    "grid": ("solvemeter.suite.grid:grid", "Run every combination of --models, --agents and --max-steps."),
+    "model": ("solvemeter.agents.cli:model_app", "Weights of the built-in local models: pull and list."),
+    "serve": ("solvemeter.agents.cli:serve_app", "Serve a model over the OpenAI protocol on loopback."),
+    "sandbox": ("solvemeter.sandboxes.cli:sandbox_app", "Build, inspect and clean up the sandboxes' images."),
+    "swebench": ("solvemeter.suite.swebench_cli:swebench_app", "Grade SWE-bench predictions; load instance files."),
+    "gaia-submission": (
+        "solvemeter.suite.gaia_cli:gaia_submission",
+        "Write a run's answers in GAIA's leaderboard format (task_id, model_answer, reasoning_trace).",
+    ),
+}
+"""Top-level commands other areas define: name → (``module:attr`` of a typer app or command function, help)."""
+PACK_COMMANDS: dict[str, tuple[str, str]] = {
+    "from-commits": (
+        "solvemeter.suite.from_commits_cli:pack_from_commits",
+        "Turn a project's fix commits into validated tasks (a pack or SWE-bench instances).",
+    ),
+}
+"""``pack`` subcommands defined elsewhere, in the same form."""
+
+
+def load_command(name: str, reference: str) -> click.Command:
+    """The click command for a typer app or a command function named by ``module:attr``."""
+    from solvemeter.registry import load_object
+
+    target = load_object(reference)
+    holder = typer.Typer(add_completion=False)
+    holder.callback()(lambda: None)  # a group, so that a lone function stays a subcommand
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)  # type: ignore[type-var]
+    group = typer.main.get_command(holder)
+    assert isinstance(group, TyperGroup)
+    return group.commands[name]
+
+
+class LazyGroup(TyperGroup):
+    """A command group that lists its lazy commands with their help but imports one only to run it."""
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        return TyperCommand(cmd_name, help=self.lazy[cmd_name][1])  # a stand-in for help listings only
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] in self.lazy and args[0] not in self.commands:
+            self.commands[args[0]] = load_command(args[0], self.lazy[args[0]][0])
+        return super().resolve_command(ctx, args)
+
+
+def lazy_group(commands: dict[str, tuple[str, str]]) -> type[LazyGroup]:
+    return type("LazyGroup", (LazyGroup,), {"lazy": commands})
+
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help=__doc__.split("\n")[0], cls=lazy_group(AREA_COMMANDS)
+)
+pack_app = typer.Typer(
+    no_args_is_help=True, help="List, inspect and validate task packs.", cls=lazy_group(PACK_COMMANDS)
+)
 app.add_typer(pack_app, name="pack")
-console = Console()
-err = Console(stderr=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
-SandboxOpt = Annotated[SandboxChoice, typer.Option("--sandbox", help="Where episodes run.")]
+SandboxOpt = Annotated[
+    str, typer.Option("--sandbox", help="Where episodes run: bwrap, docker, auto, or a registered name / module:attr.")
+]
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
 
 
 @pack_app.command("list")
 def pack_list(as_json: JsonFlag = False) -> None:
     """The built-in packs."""
-    packs = [load_pack(name, check_patches=False) for name in builtin_pack_names()]
+    from solvemeter.tasks.loader import BUILTIN_PACKS, builtin_pack_names, read_pack_outline
+
+    outlines = [read_pack_outline(BUILTIN_PACKS / name) for name in builtin_pack_names()]
     rows = [
         {
-            "name": p.name,
-            "version": p.version,
-            "kind": p.kind.value,
-            "tasks": len(p.tasks),
-            "description": p.manifest.description,
+            "name": manifest.name,
+            "version": manifest.version,
+            "kind": manifest.kind.value,
+            "tasks": len(task_dirs),
+            "description": manifest.description,
         }
-        for p in packs
+        for manifest, task_dirs in outlines
     ]
     if as_json:
         print(json.dumps(rows, indent=2))
         return
+    from rich.table import Table
+
     table = Table("pack", "version", "kind", "tasks", "description")
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
-    console.print(table)
+    console().print(table)
 
 
 @pack_app.command("show")
 def pack_show(name: str, as_json: JsonFlag = False) -> None:
     """A pack's tasks, with difficulty or level and tags."""
+    from rich.table import Table
+
+    from solvemeter.tasks.loader import load_pack
+
     pack = load_pack(name)
     tasks: list[dict[str, Any]] = [
         {
@@ -72,54 +165,59 @@ def pack_show(name: str, as_json: JsonFlag = False) -> None:
         meta = pack.manifest.model_dump(mode="json")
         print(json.dumps({**meta, "content_hash": pack.content_hash, "tasks": tasks}, indent=2))
         return
-    console.print(f"[bold]{pack.name}[/] {pack.version} ({pack.kind.value}) — {pack.manifest.description}")
-    console.print(f"license {pack.manifest.license}; content {pack.content_hash}")
+    out = console()
+    out.print(f"[bold]{pack.name}[/] {pack.version} ({pack.kind.value}) — {pack.manifest.description}")
+    out.print(f"license {pack.manifest.license}; content {pack.content_hash}")
     table = Table("task", "difficulty / level", "tags", "problem")
     for t in tasks:
         table.add_row(t["id"], str(t["difficulty"] or t["level"]), ", ".join(t["tags"]), t["problem"])
-    console.print(table)
+    out.print(table)
 
 
 @pack_app.command("validate")
 def pack_validate(
     name_or_path: str,
-    sandbox: SandboxOpt = SandboxChoice.bwrap,
+    sandbox: SandboxOpt = "bwrap",
     as_json: JsonFlag = False,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
 ) -> None:
     """Oracle scores 1 and null 0 on every task, hidden files stay hidden, results are stable. Exit 1 if not."""
+    import asyncio
+
+    from solvemeter.suite.choices import make_backend
+    from solvemeter.suite.validate import validate_pack
+    from solvemeter.tasks.loader import load_pack
+
     pack = load_pack(name_or_path)
     report = asyncio.run(validate_pack(pack, make_backend(sandbox), concurrency=concurrency))
     if as_json:
         print(report.model_dump_json(indent=2))
     else:
-        console.print(
+        out = console()
+        out.print(
             f"{report.pack} {report.version}: {report.tasks} tasks, oracle {report.oracle_rate:.2f}, "
             f"null {report.null_rate:.2f}, stable {report.oracle_runs_agree}, {report.wall_s:.1f}s on {report.sandbox}"
         )
         for problem in report.problems:
-            console.print(f"  [red]✗[/] {problem}")
+            out.print(f"  [red]✗[/] {problem}")
         if report.ok:
-            console.print("[green]pack is sound[/]")
+            out.print("[green]pack is sound[/]")
     if not report.ok:
         raise typer.Exit(1)
-
-
-def default_run_dir(agent: str, packs: list[str]) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{stamp}-{'+'.join(packs)}-{agent}"
 
 
 @app.command("run")
 def run(
     pack: Annotated[list[str], typer.Option("--pack", help="Pack name, path or SWE-bench file; repeat for several.")],
-    agent: Annotated[str, typer.Option(help="oracle | null | shell | react")] = "shell",
+    agent: Annotated[
+        str, typer.Option(help="oracle, null, shell, react, an installed agent's name, or module:attr (your graph).")
+    ] = "shell",
     model: Annotated[str | None, typer.Option(help="local/<name>, vllm/<name> or openai/<name>.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (vllm/, openai/).")] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks of each pack.")] = None,
-    sandbox: SandboxOpt = SandboxChoice.bwrap,
+    sandbox: SandboxOpt = "bwrap",
     run_dir: Annotated[Path | None, typer.Option(help="Resume by passing an existing run directory.")] = None,
     max_steps: Annotated[int | None, typer.Option(min=1)] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1)] = None,
@@ -127,6 +225,9 @@ def run(
     max_wall: Annotated[float | None, typer.Option(help="Seconds per episode.")] = None,
     no_cost: Annotated[bool, typer.Option("--no-cost", help="Run unpriced; reports say 'unpriced'.")] = False,
     prices: Annotated[Path | None, typer.Option(help="Your own price table (TOML).")] = None,
+    pricing: Annotated[
+        str, typer.Option(help="auto, tokens, server-time, or a registered name / module:attr.")
+    ] = "auto",
     retry_errors: Annotated[bool, typer.Option(help="Re-run episodes recorded as infra_error.")] = False,
     seed: int = 0,
     repos: Annotated[
@@ -135,58 +236,61 @@ def run(
     ] = None,
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
-    packs = [load_pack(p, repos=repos) for p in pack]
-    target = run_dir or default_run_dir(agent, [p.name for p in packs])
-    budget = Budget(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
+    from solvemeter.api import run as start_run
 
-    async def go() -> None:
-        async with make_run_request(
-            packs=packs,
-            agent=agent,
-            model=model,
-            base_url=base_url,
-            sandbox=sandbox,
-            run_dir=target,
-            budget=budget,
-            epochs=epochs,
-            concurrency=concurrency,
-            limit=limit,
-            no_cost=no_cost,
-            prices=prices,
-            retry_errors=retry_errors,
-            seed=seed,
-        ) as request:
-            result = await execute(request)
-        solved = sum(r.resolved for r in result.results)
-        console.print(f"{len(result.results)} episodes, {solved} solved — run directory: {target}")
-        console.print(f"next: solvemeter report {target}")
+    result = start_run(
+        pack,
+        agent=agent,
+        model=model,
+        base_url=base_url,
+        epochs=epochs,
+        concurrency=concurrency,
+        limit=limit,
+        sandbox=sandbox,
+        run_dir=run_dir,
+        max_steps=max_steps,
+        max_tokens=max_tokens,
+        max_cost=max_cost,
+        max_wall=max_wall,
+        no_cost=no_cost,
+        prices=prices,
+        pricing=pricing,
+        retry_errors=retry_errors,
+        seed=seed,
+        repos=repos,
+    )
+    solved = sum(r.resolved for r in result.results)
+    out = console()
+    out.print(f"{len(result.results)} episodes, {solved} solved — run directory: {result.path}")
+    out.print(f"next: solvemeter report {result.path}")
 
-    asyncio.run(go())
 
-
-def _register_areas() -> None:
-    from solvemeter.agents.cli import register as register_agents
-    from solvemeter.sandboxes.cli import register as register_sandboxes
-    from solvemeter.scoring.cli import register as register_scoring
-    from solvemeter.suite import from_commits_cli, gaia_cli  # noqa: F401  (pack from-commits, gaia-submission)
-    from solvemeter.suite.grid import register as register_grid
-    from solvemeter.suite.swebench_cli import register as register_swebench
-
-    for register in (register_scoring, register_agents, register_sandboxes, register_grid, register_swebench):
-        register(app)
+def usage_error(exc: click.exceptions.ClickException) -> str:
+    """A bad command line as one sentence: what is wrong, and where the right usage is."""
+    message = exc.format_message().rstrip(".")
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "solvemeter"
+    return f"error: {message[:1].lower()}{message[1:]} — see '{command} --help'"
 
 
 def main() -> None:
-    _register_areas()
     try:
-        code = app(standalone_mode=False)
+        code = app(prog_name="solvemeter", standalone_mode=False)
     except SolvemeterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.Abort:
-        err.print("aborted")
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
+        sys.exit(2)
+    except click.exceptions.ClickException as exc:
+        print(usage_error(exc), file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:  # a path the user gave: a directory where a file belongs, no permission, no space
+        if exc.filename is None:
+            raise
+        print(f"error: {exc.filename}: {(exc.strerror or str(exc)).lower()} — check the path you gave", file=sys.stderr)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

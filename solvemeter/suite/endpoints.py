@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from solvemeter import registry
 from solvemeter.agents.base import Agent, Pricing, Unpriced
 from solvemeter.agents.client import ChatClient, EndpointKind, ModelSpec
 from solvemeter.agents.pricing import PriceTable, ServerClock, TokenPricer
-from solvemeter.agents.react import ReactAgent
 from solvemeter.agents.servers import LocalServer, available_cores
-from solvemeter.agents.shell import ShellAgent
 from solvemeter.agents.weights import DEFAULT_MODEL
 from solvemeter.errors import SolvemeterError
 from solvemeter.runs.records import ModelRef
 from solvemeter.suite.executor import RunRequest
 
-MODEL_AGENTS: dict[str, type[ShellAgent] | type[ReactAgent]] = {"shell": ShellAgent, "react": ReactAgent}
 DEFAULT_SPEC = f"local/{DEFAULT_MODEL}"
 
 
@@ -62,32 +60,49 @@ class ServerTimePricing:
         return self.clock.pricer(key)
 
 
-def choose_pricing(spec: ModelSpec, *, no_cost: bool, prices: Path | None, gpus: int, gpu_type: str) -> Pricing:
-    if no_cost:
-        return Unpriced()
-    table = PriceTable.load(prices)
-    if spec.kind is EndpointKind.OPENAI or table.price_for(str(spec)) is not None:
-        return TokenPricing(table, spec)
+def token_pricing(spec: ModelSpec, table: PriceTable, *, gpus: int, gpu_type: str) -> Pricing:
+    """The ``tokens`` pricer: the table's price per million tokens for ``spec`` (an error if it has none)."""
+    return TokenPricing(table, spec)
+
+
+def server_time_pricing(spec: ModelSpec, table: PriceTable, *, gpus: int, gpu_type: str) -> Pricing:
+    """The ``server-time`` pricer: GPU-hours (vllm/) or CPU core-hours (local/) of the server."""
     hourly = table.gpu_price(gpus, gpu_type) if spec.kind is EndpointKind.VLLM else table.cpu_price(available_cores())
     return ServerTimePricing(table, ServerClock(hourly))
+
+
+def auto_pricing(spec: ModelSpec, table: PriceTable, *, gpus: int, gpu_type: str) -> Pricing:
+    """The ``auto`` pricer: per token where the table has a price (hosted models always), else server time."""
+    scheme = token_pricing if spec.kind is EndpointKind.OPENAI or table.price_for(str(spec)) else server_time_pricing
+    return scheme(spec, table, gpus=gpus, gpu_type=gpu_type)
+
+
+def choose_pricing(
+    spec: ModelSpec, *, no_cost: bool, prices: Path | None, gpus: int, gpu_type: str, scheme: str = "auto"
+) -> Pricing:
+    """The pricer registered as ``scheme`` in ``solvemeter.pricers`` (or ``module:attr``), unless --no-cost."""
+    if no_cost:
+        return Unpriced()
+    pricer: Any = registry.pricers.get(scheme)
+    priced: Pricing = pricer(spec, PriceTable.load(prices), gpus=gpus, gpu_type=gpu_type)
+    return priced
 
 
 @asynccontextmanager
 async def model_run_request(
     *,
-    agent: str,
+    agent: Callable[[ChatClient], Agent],
     model: str | None,
     base_url: str | None,
     no_cost: bool,
     prices: Path | None,
     common: dict[str, Any],
+    pricing: str = "auto",
     gpus: int = 1,
     gpu_type: str = "default",
 ) -> AsyncIterator[RunRequest]:
-    if agent not in MODEL_AGENTS:
-        raise SolvemeterError(f"unknown agent '{agent}' — use oracle, null, shell or react")
     spec = ModelSpec.parse(model or DEFAULT_SPEC)
-    pricing = choose_pricing(spec, no_cost=no_cost, prices=prices, gpus=gpus, gpu_type=gpu_type)
+    chosen_pricing = choose_pricing(spec, no_cost=no_cost, prices=prices, gpus=gpus, gpu_type=gpu_type, scheme=pricing)
     async with AsyncExitStack() as stack:
         serving: dict[str, str] = {}
         if spec.kind is EndpointKind.LOCAL and base_url is None:
@@ -101,8 +116,8 @@ async def model_run_request(
         if not serving and spec.kind is not EndpointKind.OPENAI:
             serving = await describe_endpoint(base_url)
         client = ChatClient(spec, base_url, seed=common.get("seed"))
-        chosen: Agent = MODEL_AGENTS[agent](client)
+        chosen = agent(client)
         ref = ModelRef(spec=str(spec), endpoint_kind=spec.kind.value, base_url=base_url, serving=serving)
-        yield RunRequest(agent=chosen, pricing=pricing, model=ref, priced=not no_cost, **common)
-        if isinstance(pricing, ServerTimePricing):
-            pricing.clock.stop()
+        yield RunRequest(agent=chosen, pricing=chosen_pricing, model=ref, priced=not no_cost, **common)
+        if isinstance(chosen_pricing, ServerTimePricing):
+            chosen_pricing.clock.stop()

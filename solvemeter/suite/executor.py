@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 import solvemeter
 from solvemeter.agents.base import Agent, Pricing
@@ -128,6 +128,7 @@ async def execute(request: RunRequest) -> Run:
         MofNCompleteColumn(),
         TextColumn("{task.fields[tally]}"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         disable=not request.progress,
         transient=False,
     ) as progress:

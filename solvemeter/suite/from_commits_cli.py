@@ -19,8 +19,7 @@ from rich.table import Table
 
 from solvemeter.errors import PackError
 from solvemeter.sandboxes.base import SandboxBackend
-from solvemeter.suite.choices import SandboxChoice, make_backend
-from solvemeter.suite.cli import pack_app
+from solvemeter.suite.choices import make_backend
 from solvemeter.suite.from_commits import CommitVerdict, Recipe, examine
 from solvemeter.suite.validate import ValidationReport, validate_pack
 from solvemeter.tasks.commit_packs import CommitTask, write_instances, write_pack_manifest, write_pack_task
@@ -152,7 +151,6 @@ def print_table(done: Outcome) -> None:
         )
 
 
-@pack_app.command("from-commits")
 def pack_from_commits(
     repo: Annotated[Path, typer.Argument(help="A git clone of the project.")],
     commits: Annotated[list[str] | None, typer.Argument(help="Fix commits (any revision git understands).")] = None,
@@ -174,7 +172,7 @@ def pack_from_commits(
     revision_range: Annotated[str | None, typer.Option("--range", help="Also every commit in A..B.")] = None,
     name: Annotated[str | None, typer.Option(help="Pack name (default: <repo>-commits).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds for one install + test run.")] = 600,
-    sandbox: Annotated[SandboxChoice, typer.Option(help="Where tests run.")] = SandboxChoice.bwrap,
+    sandbox: Annotated[str, typer.Option(help="Where tests run: bwrap, docker or module:attr.")] = "bwrap",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")] = False,
 ) -> None:
     """Turn fix commits into tasks: base = first parent, FAIL_TO_PASS/PASS_TO_PASS measured twice, then validated."""

@@ -17,7 +17,6 @@ from solvemeter.errors import RunError
 from solvemeter.runs.reading import Run, load_run
 from solvemeter.runs.records import QaGrade
 from solvemeter.runs.trajectory import Trajectory
-from solvemeter.suite.cli import app
 
 TRACE_CHARS = 4000
 
@@ -50,7 +49,6 @@ def submission(run: Run, *, pack: str | None = None, epoch: int = 1) -> list[dic
     return lines
 
 
-@app.command("gaia-submission")
 def gaia_submission(
     run_dir: Annotated[Path, typer.Argument(help="A run on a GAIA pack (the test split, usually).")],
     out: Annotated[Path, typer.Option("--out", help="The JSON-lines file to upload.")] = Path("submission.jsonl"),

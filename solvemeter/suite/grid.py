@@ -14,10 +14,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from solvemeter.api import budget_of
+from solvemeter.errors import SolvemeterError
 from solvemeter.suite.choices import SandboxChoice, make_run_request
 from solvemeter.suite.executor import execute
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.models import Budget
 
 console = Console()
 
@@ -40,7 +41,7 @@ def grid(
     epochs: Annotated[int, typer.Option(min=1)] = 1,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
     limit: Annotated[int | None, typer.Option(min=1)] = None,
-    sandbox: Annotated[SandboxChoice, typer.Option()] = SandboxChoice.bwrap,
+    sandbox: Annotated[SandboxChoice, typer.Option()] = "bwrap",
     base_url: Annotated[str | None, typer.Option()] = None,
     no_cost: Annotated[bool, typer.Option("--no-cost")] = False,
     prices: Annotated[Path | None, typer.Option()] = None,
@@ -49,7 +50,10 @@ def grid(
     """Run every combination of --models, --agents and --max-steps; rerun to resume."""
     packs = [load_pack(p) for p in pack]
     model_levels: list[str | None] = list(_csv(models)) or [None]
-    step_levels: list[int | None] = [int(s) for s in _csv(max_steps)] or [None]
+    try:
+        step_levels: list[int | None] = [int(s) for s in _csv(max_steps)] or [None]
+    except ValueError:
+        raise SolvemeterError(f"--max-steps {max_steps} is not a list of numbers — write e.g. 10,20,40") from None
     cells = list(itertools.product(model_levels, _csv(agents), step_levels))
 
     async def go() -> None:
@@ -63,7 +67,7 @@ def grid(
                 base_url=base_url,
                 sandbox=sandbox,
                 run_dir=run_dir,
-                budget=Budget(max_steps=steps),
+                budget=budget_of(max_steps=steps),
                 epochs=epochs,
                 concurrency=concurrency,
                 limit=limit,

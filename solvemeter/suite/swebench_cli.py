@@ -150,7 +150,7 @@ def evaluate(
     clone_url_template: Annotated[
         str | None, typer.Option(envvar=CLONE_URL_VARIABLE, help="Clone URL with {repo}, used where no mirror is.")
     ] = None,
-    sandbox: Annotated[SandboxChoice, typer.Option(help="Where episodes run.")] = SandboxChoice.bwrap,
+    sandbox: Annotated[SandboxChoice, typer.Option(help="Where episodes run.")] = "bwrap",
     run_dir: Annotated[Path | None, typer.Option(help="Resume by passing an existing run directory.")] = None,
     name: Annotated[str | None, typer.Option(help="Pack name (default: the instances file's stem).")] = None,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,

@@ -57,13 +57,7 @@ def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Pa
     if is_gaia_dir(name_or_path):
         return load_gaia_pack(Path(name_or_path))
     root = resolve_pack_path(name_or_path)
-    manifest = _parse(root / "pack.toml", PackManifest)
-    tasks_dir = root / "tasks"
-    if not tasks_dir.is_dir():
-        raise PackError(f"{tasks_dir}: missing directory — a pack keeps its tasks in tasks/<task-id>/")
-    task_dirs = sorted(d for d in tasks_dir.iterdir() if d.is_dir() and d.name not in IGNORED_NAMES)
-    if not task_dirs:
-        raise PackError(f"{tasks_dir}: no tasks — add at least one tasks/<task-id>/ directory")
+    manifest, task_dirs = read_pack_outline(root)
     load = _load_swe_task if manifest.kind is PackKind.SWE else _load_qa_task
     tasks = [load(d, manifest.name) for d in task_dirs]
     if check_patches:
@@ -71,6 +65,18 @@ def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Pa
             if isinstance(task, SweTask):
                 check_swe_task(task)
     return build_pack(manifest, root, tasks)
+
+
+def read_pack_outline(root: Path) -> tuple[PackManifest, list[Path]]:
+    """pack.toml and the task directories, without reading the tasks: enough to list a pack, fast."""
+    manifest = _parse(root / "pack.toml", PackManifest)
+    tasks_dir = root / "tasks"
+    if not tasks_dir.is_dir():
+        raise PackError(f"{tasks_dir}: missing directory — a pack keeps its tasks in tasks/<task-id>/")
+    task_dirs = sorted(d for d in tasks_dir.iterdir() if d.is_dir() and d.name not in IGNORED_NAMES)
+    if not task_dirs:
+        raise PackError(f"{tasks_dir}: no tasks — add at least one tasks/<task-id>/ directory")
+    return manifest, task_dirs
 
 
 def build_pack(manifest: PackManifest, root: Path, tasks: list[SweTask | QaTask]) -> Pack:
@@ -82,13 +88,34 @@ def build_pack(manifest: PackManifest, root: Path, tasks: list[SweTask | QaTask]
 
 
 def content_hash(root: Path) -> str:
-    """sha256 over every file's relative path and bytes: any change to the pack changes it."""
+    """sha256 over every file's relative path and bytes: any change to the pack changes it. Refuses a file it
+    cannot read and a symlink that leads out of the pack (its target would be copied into the sandbox)."""
     digest = hashlib.sha256()
+    inside = root.resolve()
     for path in sorted(_pack_files(root)):
+        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            raise PackError(
+                f"{path}: a symlink pointing outside the pack (to {path.readlink()}) — copy the file into the pack"
+            )
         digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() if not path.is_symlink() else str(path.readlink()).encode())
+        digest.update(_read_bytes(path) if not path.is_symlink() else str(path.readlink()).encode())
         digest.update(b"\0")
     return "sha256:" + digest.hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PackError(f"{path}: cannot be read ({exc.strerror}) — make it a readable file") from None
+
+
+def read_text(path: Path) -> str:
+    """A pack's text file (problem, metadata), refusing bytes that are not UTF-8 in one sentence."""
+    try:
+        return _read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackError(f"{path}: not UTF-8 text (byte {exc.start}) — save it with UTF-8 encoding") from None
 
 
 def _pack_files(root: Path) -> list[Path]:
@@ -99,8 +126,8 @@ def _parse(path: Path, model: type[M], extra: dict[str, Any] | None = None) -> M
     if not path.is_file():
         raise PackError(f"{path}: missing file — every pack and task needs one (see docs/packs.md)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{path}: bad TOML ({exc}) — fix the syntax") from None
     try:
         return model.model_validate({**data, **(extra or {})})
@@ -135,7 +162,7 @@ def _load_swe_task(task_dir: Path, pack: str) -> SweTask:
     return SweTask(
         id=_task_id(task_dir),
         pack=pack,
-        problem=_require(task_dir / "problem.md", "file").read_text(encoding="utf-8"),
+        problem=read_text(_require(task_dir / "problem.md", "file")),
         spec=spec,
         repo=_require(task_dir / "repo", "directory"),
         hidden_tests=_require(task_dir / "tests", "directory of hidden tests"),
@@ -148,7 +175,7 @@ def _load_qa_task(task_dir: Path, pack: str) -> QaTask:
     return QaTask(
         id=_task_id(task_dir),
         pack=pack,
-        problem=_require(task_dir / "problem.md", "file").read_text(encoding="utf-8"),
+        problem=read_text(_require(task_dir / "problem.md", "file")),
         spec=spec,
         files=_require(task_dir / "files", "directory of attachments"),
         solution_program=_require(task_dir / "solution.py", "file"),

@@ -1,0 +1,167 @@
+"""The Python API, for notebooks and scripts: run packs, load runs, report on them (docs/python.md).
+
+    import solvemeter
+    run = solvemeter.run("qa-mini", agent="oracle", limit=3)
+    run.report().overall.success
+    run.to_pandas()
+
+The command line is a thin layer over :func:`run`, so both take the same options and write the same records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from pydantic import ValidationError
+
+from solvemeter.errors import SolvemeterError
+from solvemeter.runs import reading
+from solvemeter.runs.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    import pandas
+
+    from solvemeter.scoring.report import RunReport
+    from solvemeter.suite.executor import RunRequest
+    from solvemeter.tasks.models import Budget, Pack
+
+
+PackChoice = Union["str | Path | Pack", Sequence["str | Path | Pack"]]
+"""A pack's name, directory, SWE-bench file or loaded Pack — or several."""
+
+
+@dataclass(frozen=True)
+class Run(reading.Run):
+    """A run directory's manifest and episode records, with its report and a table view."""
+
+    def report(self) -> RunReport:
+        """What ``solvemeter report`` shows: success with intervals, step depth, cost, budget curves."""
+        from solvemeter.scoring.report import build_report
+
+        return build_report(self)
+
+    def trajectory(self, task_id: str, epoch: int = 1, pack: str | None = None) -> Trajectory:
+        """Every step of one episode, as recorded."""
+        for result in self.results:
+            if (
+                result.task_id == task_id
+                and result.epoch == epoch
+                and pack in (None, result.pack)
+                and result.trajectory
+            ):
+                return Trajectory.model_validate_json((self.path / result.trajectory).read_text())
+        raise SolvemeterError(f"{self.path} has no episode {task_id} epoch {epoch} — see run.results for the keys")
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per episode, the columns of results.jsonl (grader details left nested). Needs pandas."""
+        try:
+            import pandas
+        except ImportError:
+            raise SolvemeterError("to_pandas needs pandas — pip install pandas") from None
+        return pandas.DataFrame([r.model_dump(mode="json") for r in self.results])
+
+
+def load_run(path: Path | str) -> Run:
+    """A run directory written by ``solvemeter run`` (or :func:`run`); finished episodes only."""
+    loaded = reading.load_run(path)
+    return Run(path=loaded.path, manifest=loaded.manifest, results=loaded.results)
+
+
+OPTION_OF_LIMIT = {
+    "max_steps": "--max-steps",
+    "max_tokens": "--max-tokens",
+    "max_cost_usd": "--max-cost",
+    "max_wall_s": "--max-wall",
+}
+
+
+def budget_of(**limits: Any) -> Budget:
+    """A Budget from the run options, refusing a zero or negative limit in one sentence."""
+    from solvemeter.tasks.models import Budget
+
+    try:
+        return Budget(**limits)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        option = OPTION_OF_LIMIT.get(str(error["loc"][0]), str(error["loc"][0]))
+        reason = f"{option} {error['input']} is not allowed ({error['msg']})"
+        raise SolvemeterError(f"{reason} — give a positive limit, or leave the option out") from None
+
+
+def time_bound(request: RunRequest) -> str:
+    """What a user can expect before the first episode ends: the episodes, and the bound their wall-time cap
+    sets (an episode past its cap is given WALL_GRACE_S to finish its model call, then cut off)."""
+    from solvemeter.suite.episode import WALL_GRACE_S
+
+    packs, concurrency = request.packs, request.concurrency
+    episodes = sum(len(p.tasks[: request.limit]) for p in packs) * request.epochs
+    caps = [p.manifest.budgets.merged(request.budget).max_wall_s for p in packs]
+    known = [c for c in caps if c is not None]
+    plan = f"{episodes} episodes, {min(concurrency, episodes)} at a time"
+    if len(known) < len(caps) or not episodes:
+        return f"{plan}; no wall-time cap (--max-wall), so no time bound"
+    bound = -(-episodes // concurrency) * (max(known) + WALL_GRACE_S) / 60
+    return f"{plan}, each capped at {max(known):.0f} s: done within {bound:.1f} min plus grading"
+
+
+def default_run_dir(agent: str, packs: list[str]) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stamp}-{'+'.join(packs)}-{agent.replace(':', '-').replace('/', '-')}"
+
+
+async def arun(
+    pack: PackChoice,
+    *,
+    agent: str = "shell",
+    model: str | None = None,
+    run_dir: Path | str | None = None,
+    repos: Path | None = None,
+    max_steps: int | None = None,
+    max_tokens: int | None = None,
+    max_cost: float | None = None,
+    max_wall: float | None = None,
+    **options: Any,
+) -> Run:
+    """:func:`run` for code already inside an event loop."""
+    from solvemeter.suite.choices import make_run_request
+    from solvemeter.suite.executor import execute
+    from solvemeter.tasks.loader import load_pack
+    from solvemeter.tasks.models import Pack
+
+    if repos is not None and not Path(repos).is_dir():
+        raise SolvemeterError(f"--repos {repos} is not a directory — pass the directory of owner__name clones")
+    wanted: list[Any] = list(pack) if isinstance(pack, list | tuple) else [pack]
+    packs = [p if isinstance(p, Pack) else load_pack(p, repos=repos) for p in wanted]
+    budget = budget_of(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
+    target = Path(run_dir) if run_dir is not None else default_run_dir(agent, [p.name for p in packs])
+    if target.exists() and not target.is_dir():
+        raise SolvemeterError(f"--run-dir {target} is a file — pass a new directory or an earlier run's")
+    async with make_run_request(
+        packs=packs, agent=agent, model=model, run_dir=target, budget=budget, **options
+    ) as request:
+        if request.progress:
+            print(time_bound(request))
+        await execute(request)
+    return load_run(target)
+
+
+def run(pack: PackChoice, **options: Any) -> Run:
+    """Run an agent on one or more packs and return the stored run; the same ``run_dir`` resumes.
+
+    Options are the command line's, in Python spelling: ``agent``, ``model``, ``base_url``, ``run_dir``,
+    ``epochs``, ``concurrency``, ``limit``, ``sandbox``, ``max_steps``, ``max_tokens``, ``max_cost``,
+    ``max_wall``, ``no_cost``, ``prices``, ``pricing``, ``retry_errors``, ``seed``, ``repos``, ``progress``.
+    Works in a notebook too (whose event loop is already running): the run then gets a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(arun(pack, **options))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, arun(pack, **options)).result()
