@@ -16,7 +16,7 @@ from rich.table import Table
 
 from solvemeter.errors import SolvemeterError
 from solvemeter.suite.choices import SandboxChoice, make_backend, make_run_request
-from solvemeter.suite.executor import execute
+from solvemeter.suite.executor import ExecutorChoice, execute
 from solvemeter.suite.validate import validate_pack
 from solvemeter.tasks.loader import builtin_pack_names, load_pack
 from solvemeter.tasks.models import Budget
@@ -29,6 +29,13 @@ err = Console(stderr=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 SandboxOpt = Annotated[SandboxChoice, typer.Option("--sandbox", help="Where episodes run.")]
+ExecutorOpt = Annotated[
+    ExecutorChoice, typer.Option("--executor", help="local: this machine; ray: a Ray cluster (docs/cluster.md).")
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="auto (the cluster this machine joined) or ray://HOST:PORT; none: start one."),
+]
 
 
 @pack_app.command("list")
@@ -129,6 +136,8 @@ def run(
     prices: Annotated[Path | None, typer.Option(help="Your own price table (TOML).")] = None,
     retry_errors: Annotated[bool, typer.Option(help="Re-run episodes recorded as infra_error.")] = False,
     seed: int = 0,
+    executor: ExecutorOpt = ExecutorChoice.local,
+    ray_address: RayAddressOpt = None,
     repos: Annotated[
         Path | None,
         typer.Option(envvar="SOLVEMETER_REPOS", help="owner__name clones for SWE-bench .json/.jsonl packs."),
@@ -156,6 +165,7 @@ def run(
             retry_errors=retry_errors,
             seed=seed,
         ) as request:
+            request.executor, request.ray_address = executor.value, ray_address
             result = await execute(request)
         solved = sum(r.resolved for r in result.results)
         console.print(f"{len(result.results)} episodes, {solved} solved — run directory: {target}")

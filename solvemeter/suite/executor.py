@@ -9,11 +9,12 @@ import random
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 import solvemeter
-from solvemeter.agents.base import Agent, Pricing
+from solvemeter.agents.base import Agent, Pricer, Pricing
 from solvemeter.errors import RunError
 from solvemeter.runs.reading import Run, load_run
 from solvemeter.runs.records import AgentRef, EpisodeResult, ModelRef, Outcome, PackRef, RunManifest, SandboxRef
@@ -23,6 +24,11 @@ from solvemeter.sandboxes.base import Limits, SandboxBackend
 from solvemeter.suite.episode import Episode, EpisodePlan, now
 from solvemeter.suite.progress import RunProgress
 from solvemeter.tasks.models import Budget, Pack
+
+
+class ExecutorChoice(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 @dataclass
@@ -126,6 +132,18 @@ class Engine(Protocol):
     async def stop(self) -> None: ...
 
 
+async def attempt_here(
+    plan: EpisodePlan, agent: Agent, backend: SandboxBackend, pricer: Pricer, node: str = "local"
+) -> Attempt:
+    """One try at an episode in this process; the local engine and every Ray worker run episodes through this."""
+    episode = Episode(plan, agent, backend, pricer)
+    try:
+        result, trajectory = await episode.run()
+    except Exception as exc:  # a bug in an agent or the harness must not take the other episodes down
+        result, trajectory = episode.crashed(exc)
+    return Attempt(result, trajectory, node)
+
+
 def attempt_key(plan: EpisodePlan, number: int) -> str:
     return f"{plan.pack.name}/{plan.task.id}/{plan.epoch}/{number}"
 
@@ -143,12 +161,8 @@ class LocalEngine:
         return {p.name: await request.backend.prepare(p.manifest.environment) for p in request.packs}
 
     async def attempt(self, request: RunRequest, plan: EpisodePlan, number: int) -> Attempt:
-        episode = Episode(plan, request.agent, request.backend, request.pricing.for_episode(attempt_key(plan, number)))
-        try:
-            result, trajectory = await episode.run()
-        except Exception as exc:  # a bug in an agent or the harness must not take the other episodes down
-            result, trajectory = episode.crashed(exc)
-        return Attempt(result, trajectory)
+        pricer = request.pricing.for_episode(attempt_key(plan, number))
+        return await attempt_here(plan, request.agent, request.backend, pricer)
 
     async def stop(self) -> None:
         return None
