@@ -29,6 +29,9 @@ from solvemeter.suite.node import NodeReport, PackParcel, Ticket, pack_parcel, p
 MB = 2**20
 _run_attempt = ray.remote(run_attempt)
 _probe_node = ray.remote(probe_node)
+_runs_connected = 0
+_connected_here = False
+"""Whether this driver started (or joined) Ray itself, rather than finding it initialised by its caller."""
 
 
 def sandbox_resource(backend: str) -> str:
@@ -88,7 +91,7 @@ class RayEngine:
 
     def __init__(self, address: str | None) -> None:
         self.address = address
-        self._connected_here = False
+        self._connected = False
         self._clock: Any = None
         self._parcels: dict[str, PackParcel] = {}
         self._agent: Any = None
@@ -113,14 +116,18 @@ class RayEngine:
         return reports[0].environments
 
     def _connect(self, request: RunRequest) -> None:
-        if ray.is_initialized():
-            return
-        if self.address is None:  # a one-machine cluster that offers this machine's backend
-            resources = {sandbox_resource(request.backend.name): float(request.concurrency)}
-            ray.init(resources=resources, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=self.address, log_to_driver=False)
-        self._connected_here = True
+        """Join the cluster (or start a one-machine one offering this machine's backend when no address is given);
+        runs going on at once in this driver (grid cells) share the connection, closed when the last one stops."""
+        global _runs_connected, _connected_here
+        if not ray.is_initialized():
+            if self.address is None:
+                resources = {sandbox_resource(request.backend.name): float(request.concurrency)}
+                ray.init(resources=resources, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=self.address, log_to_driver=False)
+            _connected_here = True
+        _runs_connected += 1
+        self._connected = True
 
     def _probe(self, request: RunRequest, node_ids: list[str]) -> list[NodeReport]:
         """Every node that could receive episodes builds the environments now and tries the endpoint."""
@@ -175,8 +182,14 @@ class RayEngine:
     async def stop(self) -> None:
         if self._clock is not None:
             ray.kill(self._clock)
-        if self._connected_here:
+        global _runs_connected, _connected_here
+        if not self._connected:
+            return
+        self._connected = False
+        _runs_connected -= 1
+        if _runs_connected == 0 and _connected_here:
             ray.shutdown()
+            _connected_here = False
 
 
 def _client_recipe(client: ChatClient) -> tuple[ModelSpec, str, dict[str, Any]]:

@@ -55,6 +55,8 @@ class RunRequest:
     executor: str = "local"
     """local (asyncio here, ``concurrency`` at once) or ray (a cluster; each node's resources set its concurrency)."""
     ray_address: str | None = None
+    shared_gate: asyncio.Semaphore | None = None
+    """Runs going on at once (grid cells) on the local executor share this limit instead of ``concurrency``."""
     """ray.init's address: None starts a one-machine cluster, "auto" joins the local one, ray://HOST:PORT a remote."""
 
 
@@ -216,6 +218,8 @@ async def _run_pending(
     request: RunRequest, engine: Engine, store: RunStore, pending: list[EpisodePlan], *, total: int
 ) -> None:
     gate = asyncio.Semaphore(engine.concurrency or max(len(pending), 1))
+    if request.shared_gate is not None and engine.concurrency is not None:
+        gate = request.shared_gate
     run_id = request.run_dir.name
     with RunProgress(run_id, total=total, done=total - len(pending), enabled=request.progress) as progress:
 
