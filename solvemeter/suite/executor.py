@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from rich.console import Console
+
 import solvemeter
 from solvemeter.agents.base import Agent, Pricer, Pricing
 from solvemeter.errors import RunError
@@ -207,6 +209,8 @@ async def execute(request: RunRequest) -> Run:
         done = store.finished(retry_errors=request.retry_errors)
         pending = [p for p in plans if (p.pack.name, p.task.id, p.epoch) not in done]
         await _run_pending(request, engine, store, pending, total=len(plans))
+        if store.duplicates:
+            Console(stderr=True).print(f"dropped {store.duplicates} duplicate completion(s): recorded once each")
         store.write_manifest(manifest.model_copy(update={"finished_at": now()}))
     finally:
         store.close()
