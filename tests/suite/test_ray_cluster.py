@@ -177,13 +177,10 @@ async def test_a_worker_node_lost_mid_run_leaves_every_task_recorded_exactly_onc
     assert any(r.attempts == 2 for r in run.results), "the episodes in flight on the lost node ran again"
 
 
-def solvemeter(*args: str) -> subprocess.Popen:
+def solvemeter(*args: str, output: int = subprocess.DEVNULL) -> subprocess.Popen:
+    """The CLI as a driver process of its own (its own session, so that it can be killed whole)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "solvemeter", *args],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", "solvemeter", *args], start_new_session=True, stdout=output, stderr=output, text=True
     )
 
 
@@ -212,11 +209,12 @@ def test_a_killed_driver_is_resumed_and_every_task_is_recorded_once(cluster: Clu
     driver.wait()
     assert 2 <= results.read_text().count("\n") < 6, "the kill must land in the middle of the run"
 
-    resumed = solvemeter(*args)
-    _, err = resumed.communicate(timeout=180)
+    resumed = solvemeter(*args, output=subprocess.PIPE)
+    out, err = resumed.communicate(timeout=180)
     assert resumed.returncode == 0, err
     keys = stored_keys(run_dir)
     assert len(keys) == len(set(keys)) == 6
+    assert "node 127.0.0.1/" in out, "the driver's progress shows the episodes each node finished"
 
 
 async def test_a_backend_no_node_offers_is_refused_before_any_episode(cluster: Cluster, tmp_path: Path) -> None:
