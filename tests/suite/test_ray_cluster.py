@@ -24,17 +24,21 @@ os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 import ray
 from ray.cluster_utils import Cluster
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from solvemeter.agents.base import NoModel
 from solvemeter.agents.client import ChatClient, ModelSpec
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
+from solvemeter.agents.pricing import CpuPrice, PriceTable, ServerClock
 from solvemeter.agents.shell import ShellAgent
 from solvemeter.errors import RunError
 from solvemeter.runs.reading import Run
 from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.sandboxes.docker import DockerBackend
+from solvemeter.suite.cluster import cluster_pricing
+from solvemeter.suite.endpoints import ServerTimePricing
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.loader import load_pack
 from tests.factories import make_qa_pack, write
@@ -233,3 +237,37 @@ async def test_an_endpoint_the_workers_cannot_reach_is_refused_naming_them(clust
     with pytest.raises(RunError, match=f"the model endpoint {closed_port} cannot be reached from 127.0.0.1/"):
         await execute(model_run)
     assert not (tmp_path / "run" / "results.jsonl").exists()
+
+
+def test_server_time_is_shared_among_episodes_in_flight_on_different_nodes(cluster: Cluster, tmp_path: Path) -> None:
+    price = CpuPrice(usd_per_core_hour=36.0, cores=100)  # $1 a second, so shares are easy to read
+    table = PriceTable.load()
+    shared, clock = cluster_pricing(ServerTimePricing(table, ServerClock(price)))
+    nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("sandbox_bwrap")][:2]
+
+    @ray.remote(num_cpus=0)
+    def episode_in_flight(key: str, barrier: str) -> tuple[float, float, float]:
+        """Uses the server from its start until two seconds after both episodes have begun."""
+        pricer = shared.for_episode(key)
+        began = time.monotonic()
+        Path(barrier, key).touch()
+        while len(list(Path(barrier).iterdir())) < 2:
+            time.sleep(0.01)
+        time.sleep(2.0)
+        return pricer.close(), began, time.monotonic()
+
+    (tmp_path / "barrier").mkdir()
+    spans = ray.get(
+        [
+            episode_in_flight.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(
+                key, str(tmp_path / "barrier")
+            )
+            for node, key in zip(nodes, ["a", "b"], strict=True)
+        ]
+    )
+    ray.kill(clock)
+    union = max(end for *_, end in spans) - min(began for _, began, _ in spans)
+    paid = [share for share, *_ in spans]
+    assert sum(paid) == pytest.approx(union * price.usd_per_hour / 3600, rel=0.15), "every second is paid once"
+    for share, began, end in spans:
+        assert share < (end - began) * price.usd_per_hour / 3600, "the seconds both were in flight are split"
