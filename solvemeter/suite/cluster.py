@@ -11,6 +11,7 @@ infra error, so the retry is bounded by the same ``infra_attempts`` and counted 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import ray
@@ -105,10 +106,10 @@ class RayEngine:
         if not nodes:
             raise RunError(
                 f"no node of the Ray cluster offers {resource} with {request.limits.cpus:g} CPU and "
-                f"{request.limits.memory_mb} MB free — start worker nodes with "
+                f"{request.limits.memory_mb} MB per episode — start worker nodes with "
                 f"`ray start --address HEAD:6379 --resources '{{\"{resource}\": 4}}'` (docs/cluster.md)"
             )
-        reports = self._probe(request, [n["NodeID"] for n in nodes])
+        reports = await self._probe(request, [n["NodeID"] for n in nodes])
         self._parcels = {p.name: pack_parcel(p) for p in request.packs}
         pricing, self._clock = cluster_pricing(request.pricing)
         self._pricing = ray.put(pricing)
@@ -129,16 +130,16 @@ class RayEngine:
         _runs_connected += 1
         self._connected = True
 
-    def _probe(self, request: RunRequest, node_ids: list[str]) -> list[NodeReport]:
+    async def _probe(self, request: RunRequest, node_ids: list[str]) -> list[NodeReport]:
         """Every node that could receive episodes builds the environments now and tries the endpoint."""
         environments = {p.name: p.manifest.environment for p in request.packs}
-        reports: list[NodeReport] = ray.get(
-            [
+        reports: list[NodeReport] = await asyncio.gather(
+            *(
                 _probe_node.options(
                     num_cpus=0, scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)
                 ).remote(request.backend.name, environments, request.model.base_url)
                 for node in node_ids
-            ]
+            )
         )
         broken = [f"{r.node} ({r.backend_error})" for r in reports if r.backend_error]
         if broken:
