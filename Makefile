@@ -13,7 +13,7 @@ APT_TEST := $(APT_RUN) docker.io debootstrap chromium
 $(BIN)/solvemeter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,ray]"
 	touch $@
 
 define apt_install

@@ -76,6 +76,8 @@ async def make_run_request(
     seed: int = 0,
     pricing: str = "auto",
     progress: bool = True,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long.
     The defaults are the command line's (and the Python API's)."""
@@ -93,6 +95,8 @@ async def make_run_request(
         retry_errors=retry_errors,
         seed=seed,
         progress=progress,
+        executor=executor,
+        ray_address=ray_address,
     )
     if not uses_model(factory):
         if model is not None:

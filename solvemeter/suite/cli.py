@@ -116,6 +116,15 @@ def console() -> Any:
     return Console()
 
 
+ExecutorOpt = Annotated[
+    str, typer.Option("--executor", help="local: this machine; ray: a Ray cluster (docs/cluster.md).")
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="auto (the cluster this machine joined) or ray://HOST:PORT; none: start one."),
+]
+
+
 @pack_app.command("list")
 def pack_list(as_json: JsonFlag = False) -> None:
     """The built-in packs."""
@@ -230,6 +239,8 @@ def run(
     ] = "auto",
     retry_errors: Annotated[bool, typer.Option(help="Re-run episodes recorded as infra_error.")] = False,
     seed: int = 0,
+    executor: ExecutorOpt = "local",
+    ray_address: RayAddressOpt = None,
     repos: Annotated[
         Path | None,
         typer.Option(envvar="SOLVEMETER_REPOS", help="owner__name clones for SWE-bench .json/.jsonl packs."),
@@ -258,6 +269,8 @@ def run(
         retry_errors=retry_errors,
         seed=seed,
         repos=repos,
+        executor=executor,
+        ray_address=ray_address,
     )
     solved = sum(r.resolved for r in result.results)
     out = console()

@@ -17,6 +17,7 @@ from rich.console import Console
 from solvemeter.api import budget_of
 from solvemeter.errors import SolvemeterError
 from solvemeter.suite.choices import SandboxChoice, make_run_request
+from solvemeter.suite.cli import ExecutorOpt, RayAddressOpt
 from solvemeter.suite.executor import execute
 from solvemeter.tasks.loader import load_pack
 
@@ -46,8 +47,10 @@ def grid(
     no_cost: Annotated[bool, typer.Option("--no-cost")] = False,
     prices: Annotated[Path | None, typer.Option()] = None,
     grid_dir: Annotated[Path, typer.Option(help="One run directory per cell goes here.")] = Path("runs/grid"),
+    executor: ExecutorOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
-    """Run every combination of --models, --agents and --max-steps; rerun to resume."""
+    """Run every combination of --models, --agents and --max-steps, the cells at once; rerun to resume."""
     packs = [load_pack(p) for p in pack]
     model_levels: list[str | None] = list(_csv(models)) or [None]
     try:
@@ -57,27 +60,41 @@ def grid(
     cells = list(itertools.product(model_levels, _csv(agents), step_levels))
 
     async def go() -> None:
-        for number, (model, agent, steps) in enumerate(cells, start=1):
-            run_dir = grid_dir / cell_name(model, agent, steps)
-            console.print(f"[bold]cell {number}/{len(cells)}[/]: model={model} agent={agent} max_steps={steps}")
-            async with make_run_request(
-                packs=packs,
-                agent=agent,
-                model=model,
-                base_url=base_url,
-                sandbox=sandbox,
-                run_dir=run_dir,
-                budget=budget_of(max_steps=steps),
-                epochs=epochs,
-                concurrency=concurrency,
-                limit=limit,
-                no_cost=no_cost,
-                prices=prices,
-                retry_errors=False,
-                seed=0,
-            ) as request:
-                await execute(request)
+        # cells run at once: locally they share --concurrency episodes in flight; on Ray the cluster's resources
+        # decide. Each cell is still an ordinary resumable run in its own directory.
+        gate = asyncio.Semaphore(concurrency)
+        await asyncio.gather(*(one_cell(number, cell, gate) for number, cell in enumerate(cells, start=1)))
         console.print(f"next: solvemeter attribute {grid_dir}")
+
+    async def one_cell(number: int, cell: tuple[str | None, str, int | None], gate: asyncio.Semaphore) -> None:
+        model, agent, steps = cell
+        run_dir = grid_dir / cell_name(model, agent, steps)
+        async with make_run_request(
+            packs=packs,
+            agent=agent,
+            model=model,
+            base_url=base_url,
+            sandbox=sandbox,
+            run_dir=run_dir,
+            budget=budget_of(max_steps=steps),
+            epochs=epochs,
+            concurrency=concurrency,
+            limit=limit,
+            no_cost=no_cost,
+            prices=prices,
+            retry_errors=False,
+            seed=0,
+            executor=executor,
+            ray_address=ray_address,
+        ) as request:
+            request.shared_gate = gate
+            request.progress = False  # one live display per terminal; cells report as they finish
+            run = await execute(request)
+        solved = sum(r.resolved for r in run.results)
+        console.print(
+            f"[bold]cell {number}/{len(cells)}[/] model={model} agent={agent} max_steps={steps}: "
+            f"{len(run.results)} episodes, {solved} solved"
+        )
 
     asyncio.run(go())
 
