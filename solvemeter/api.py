@@ -70,7 +70,7 @@ class Run(reading.Run):
 def load_run(path: Path | str) -> Run:
     """A run directory written by ``solvemeter run`` (or :func:`run`); finished episodes only."""
     loaded = reading.load_run(path)
-    return Run(path=loaded.path, manifest=loaded.manifest, results=loaded.results)
+    return Run(path=loaded.path, manifest=loaded.manifest)
 
 
 OPTION_OF_LIMIT = {

@@ -8,6 +8,7 @@ wrong value for it is, and make the command say so in one sentence.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,12 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     run_dir = root / "run"
     cli_main("run", "--pack", str(pack), "--agent", "oracle", "--run-dir", str(run_dir))
     (root / "latin1.toml").write_bytes(NOT_UTF8)
+    repo = root / "repo"
+    write(repo / "README.md", "a project\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@localhost"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "start"], check=True)
     board = root / "board.json"
     cli_main("leaderboard", "build", str(run_dir), "--out", str(board))
     return {
@@ -40,6 +47,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "MISSING": str(root / "missing"),
         "NEW": str(root / "new-run"),
         "BOARD": str(board),
+        "REPO": str(repo),
     }
 
 
@@ -56,6 +64,7 @@ BASELINE: dict[str, tuple[dict[str, str], list[str]]] = {
     "leaderboard validate": ({"file": "BOARD"}, []),
     "grid": ({}, ["--pack", "PACK", "--agents", "oracle", "--grid-dir", "NEW"]),
     "swebench evaluate": ({}, ["--instances", "MISSING", "--predictions", "gold"]),
+    "pack from-commits": ({"repo": "REPO", "commits": "HEAD"}, ["--out", "NEW"]),
 }
 
 # A bad value per option or argument name, then what else it needs to matter (e.g. a model-driven agent).
@@ -81,13 +90,30 @@ BAD: dict[str, tuple[str, ...]] = {
     "file": ("MISSING",),
     "instances": ("MISSING",),
     "predictions": ("MISSING",),
+    "executor": ("warp",),
+    "repo": ("MISSING",),
+    "commits": ("no-such-commit",),
+    "fmt": ("zip",),
+    "problem_from": ("MISSING",),
+    "revision_range": ("no-such-a..no-such-b",),
+    "cutoff": ("someday",),
 }
-BAD_IN = {("leaderboard validate", "run_dirs"): ("MISSING", "--runs"), ("grid", "max_steps"): ("5,many",)}
+BAD_IN = {
+    ("leaderboard validate", "run_dirs"): ("MISSING", "--runs"),
+    ("grid", "max_steps"): ("5,many",),
+    ("pack from-commits", "name"): ("Not A Name!",),
+}
 """Where one command's parameter needs a different bad value or company than BAD gives."""
 FREE_TEXT = {
     ("swebench evaluate", "name"): "any pack name is allowed",
     ("swebench evaluate", "clone_url_template"): "checked only when a repository is cloned",
     ("serve vllm", "served_model_name"): "any name is allowed",
+    ("run", "ray_address"): "checked by Ray when --executor ray joins the cluster",
+    ("grid", "ray_address"): "checked by Ray when --executor ray joins the cluster",
+    ("pack from-commits", "tests_glob"): "any glob is allowed; commits it leaves without tests are skipped",
+    ("pack from-commits", "install"): "a shell command, judged by running it",
+    ("pack from-commits", "test_cmd"): "a shell command, judged by running it",
+    ("pack from-commits", "since"): "git reads any date text",
 }
 
 

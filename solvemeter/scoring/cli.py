@@ -80,6 +80,8 @@ def report_command(
     cutoff: Annotated[str | None, typer.Option("--cutoff", help=CUTOFF_HELP)] = None,
 ) -> None:
     """Success with intervals, step depth, cost per solved task and budget curves for one run."""
+    if html_file is not None and html_file.is_dir():
+        raise RunError(f"--html {html_file} is a directory — name the page's file, e.g. {html_file / 'report.html'}")
     run = load_run(run_dir)
     report = build_report(run, cutoff=parse_cutoff(cutoff) if cutoff else None)
     emit(report, terminal.report_renderables(report), as_json)

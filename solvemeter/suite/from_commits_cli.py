@@ -7,6 +7,7 @@ end (`pack validate`: oracle 1, null 0); a task that fails validation is dropped
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 from enum import StrEnum
@@ -25,7 +26,7 @@ from solvemeter.suite.validate import ValidationReport, validate_pack
 from solvemeter.tasks.commit_packs import CommitTask, write_instances, write_pack_manifest, write_pack_task
 from solvemeter.tasks.commits import DEFAULT_TEST_GLOBS, pick_commits, read_statements
 from solvemeter.tasks.loader import check_swe_task, load_pack
-from solvemeter.tasks.models import Frozen, SweTask
+from solvemeter.tasks.models import TASK_ID_PATTERN, Frozen, SweTask
 from solvemeter.tasks.swebench import load_swebench_pack
 
 console = Console()
@@ -189,6 +190,8 @@ def pack_from_commits(
         needs_tests_dir=fmt is OutputFormat.pack,
     )
     pack_name = name or f"{repo.name.lower().replace('_', '-')}-commits"
+    if not re.match(TASK_ID_PATTERN, pack_name):
+        raise PackError(f"--name {pack_name!r} is not a pack name — use lowercase letters, digits and dashes")
     progress = None if as_json else Console(stderr=True)
     done = asyncio.run(from_commits(repo, shas, recipe, out, fmt, pack_name, make_backend(sandbox), progress))
     if as_json:
