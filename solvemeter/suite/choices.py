@@ -14,6 +14,7 @@ from solvemeter.errors import SolvemeterError
 from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.base import SandboxBackend
 from solvemeter.sandboxes.bwrap import BwrapBackend
+from solvemeter.sandboxes.network import NetworkPolicy
 from solvemeter.suite.executor import RunRequest
 from solvemeter.tasks.models import Budget, Pack
 
@@ -54,6 +55,7 @@ async def make_run_request(
     prices: Path | None,
     retry_errors: bool,
     seed: int,
+    network: NetworkPolicy | None = None,
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long."""
     common = dict(
@@ -66,6 +68,7 @@ async def make_run_request(
         limit=limit,
         retry_errors=retry_errors,
         seed=seed,
+        network=network or NetworkPolicy(),
     )
     if agent in MODEL_FREE_AGENTS:
         if model is not None:

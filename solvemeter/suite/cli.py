@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from solvemeter.errors import SolvemeterError
+from solvemeter.sandboxes.network import NetworkPolicy
 from solvemeter.suite.choices import SandboxChoice, make_backend, make_run_request
 from solvemeter.suite.executor import execute
 from solvemeter.suite.validate import validate_pack
@@ -133,11 +134,16 @@ def run(
         Path | None,
         typer.Option(envvar="SOLVEMETER_REPOS", help="owner__name clones for SWE-bench .json/.jsonl packs."),
     ] = None,
+    network: Annotated[
+        str,
+        typer.Option(help="What the agent's sandbox may reach through a logging proxy: none, any, allow=HOST[,HOST]."),
+    ] = "none",
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
     packs = [load_pack(p, repos=repos) for p in pack]
     target = run_dir or default_run_dir(agent, [p.name for p in packs])
     budget = Budget(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
+    policy = NetworkPolicy.parse(network)
 
     async def go() -> None:
         async with make_run_request(
@@ -155,6 +161,7 @@ def run(
             prices=prices,
             retry_errors=retry_errors,
             seed=seed,
+            network=policy,
         ) as request:
             result = await execute(request)
         solved = sum(r.resolved for r in result.results)

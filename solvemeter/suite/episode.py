@@ -12,15 +12,16 @@ import shutil
 import subprocess
 import tempfile
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from solvemeter.agents.base import Agent, AgentResult, EpisodeContext, EpisodeMeter, Pricer
 from solvemeter.errors import EndpointError, SandboxError
 from solvemeter.runs.records import EpisodeResult, Outcome, QaGrade, StopReason, SweGrade
-from solvemeter.runs.trajectory import Trajectory
+from solvemeter.runs.trajectory import NetworkRequest, Trajectory
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
+from solvemeter.sandboxes.network import NetworkPolicy, egress_proxy
 from solvemeter.scoring.qa import grade_qa
 from solvemeter.scoring.swe import grade_swe
 from solvemeter.scoring.swebench import grade_swebench
@@ -42,6 +43,8 @@ class EpisodePlan:
     limits: Limits
     hidden: tuple[Path, ...]
     """Host paths the agent must never see (the pack, the run directory), masked if a mount would show them."""
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    """What the agent's sandbox may reach through the harness's proxy; grading never has network."""
 
 
 def now() -> str:
@@ -108,11 +111,14 @@ class Episode:
         self.backend = backend
         self.meter = EpisodeMeter(budget=plan.budget, pricer=pricer)
         self.started_at = now()
+        self.network_log: tuple[NetworkRequest, ...] = ()
 
-    def _spec(self, workspace: Path) -> SandboxSpec:
+    def _spec(self, workspace: Path, socket: Path | None = None) -> SandboxSpec:
         p = self.plan
         env = p.pack.environment_for(p.task)
-        return SandboxSpec(workspace, env, run_id=p.run_id, label=p.task.id, limits=p.limits, hidden=p.hidden)
+        return SandboxSpec(
+            workspace, env, run_id=p.run_id, label=p.task.id, limits=p.limits, hidden=p.hidden, proxy_socket=socket
+        )
 
     async def run(self) -> tuple[EpisodeResult, Trajectory]:
         with tempfile.TemporaryDirectory(prefix=f"solvemeter-{self.plan.task.id}-") as scratch:
@@ -130,14 +136,16 @@ class Episode:
     async def _act(self, workspace: Path) -> tuple[AgentResult, str | None]:
         workspace.mkdir()
         base = await asyncio.to_thread(prepare_workspace, self.plan.task, workspace)
-        sandbox = await self.backend.open(self._spec(workspace))
-        try:
-            stop = await _run_agent(self.agent, EpisodeContext(self.plan.task, sandbox, self.meter))
-            if stop.stop_reason is StopReason.INFRA_ERROR:
-                raise SandboxError(stop.error or "the agent reported an infrastructure failure")
-            submission = await extract_diff(sandbox, base) if base is not None else stop.answer
-        finally:
-            await sandbox.close()
+        async with egress_proxy(self.plan.network) as proxy:
+            sandbox = await self.backend.open(self._spec(workspace, proxy.socket_path if proxy else None))
+            try:
+                stop = await _run_agent(self.agent, EpisodeContext(self.plan.task, sandbox, self.meter))
+                if stop.stop_reason is StopReason.INFRA_ERROR:
+                    raise SandboxError(stop.error or "the agent reported an infrastructure failure")
+                submission = await extract_diff(sandbox, base) if base is not None else stop.answer
+            finally:
+                await sandbox.close()
+                self.network_log = tuple(proxy.requests) if proxy else ()
         return stop, submission
 
     def _open_grading_sandbox(self, workspace: Path) -> asyncio.Task[Sandbox] | None:
@@ -189,6 +197,7 @@ class Episode:
             stop_reason=stop.stop_reason,
             submission=submission,
             error=stop.error,
+            network=self.network_log,
         )
         result = EpisodeResult(
             run_id=p.run_id,

@@ -20,6 +20,7 @@ from solvemeter.runs.records import AgentRef, EpisodeResult, ModelRef, Outcome, 
 from solvemeter.runs.store import RunStore
 from solvemeter.runs.trajectory import Trajectory
 from solvemeter.sandboxes.base import Limits, SandboxBackend
+from solvemeter.sandboxes.network import NetworkPolicy
 from solvemeter.suite.episode import Episode, EpisodePlan, now
 from solvemeter.tasks.models import Budget, Pack
 
@@ -45,6 +46,8 @@ class RunRequest:
     priced: bool = True
     progress: bool = True
     on_result: Callable[[EpisodeResult], None] | None = None
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    """What the agents' sandboxes may reach (sandboxes/network.py); none by default."""
 
 
 def config_hash(config: dict[str, object]) -> str:
@@ -61,6 +64,7 @@ def plan_episodes(request: RunRequest, run_id: str) -> list[EpisodePlan]:
             budget=pack.manifest.budgets.merged(request.budget),
             limits=request.limits,
             hidden=(pack.root, request.run_dir),
+            network=request.network,
         )
         for pack in request.packs
         for task in pack.tasks[: request.limit]
@@ -91,6 +95,7 @@ def build_manifest(request: RunRequest, run_id: str, plans: list[EpisodePlan], e
         task_ids=tuple(sorted({f"{p.pack.name}/{p.task.id}" for p in plans})),
         host=socket.gethostname(),
         started_at=now(),
+        network=str(request.network),
     )
 
 
