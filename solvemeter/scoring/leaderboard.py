@@ -72,6 +72,8 @@ class LeaderboardEntry(Frozen):
     """sha256 of the run's manifest.json bytes"""
     results_digest: str
     """sha256 of the run's results in canonical form (see results_digest())"""
+    network: str = "none"
+    """the agent sandbox's network policy (none, any, allow=HOST[,HOST]) from the run's manifest"""
     pareto: bool = False
     """on the cost–success frontier: no other entry is both cheaper per solved task and at least as successful"""
 
@@ -127,6 +129,7 @@ def build_entry(run: Run) -> LeaderboardEntry:
         packs=run.manifest.packs,
         budget=run.manifest.budget,
         epochs=run.manifest.epochs,
+        network=run.manifest.network,
         episodes=summary.episodes,
         valid_episodes=summary.valid_episodes,
         solved=summary.solved,
