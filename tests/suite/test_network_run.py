@@ -116,6 +116,7 @@ async def test_a_web_question_is_answered_through_an_allowed_host_and_every_requ
 
     [result] = run.results
     assert result.outcome == "solved", result
+    assert result.trajectory is not None
     trajectory = Trajectory.model_validate_json((run.path / result.trajectory).read_text())
     assert [(r.method, r.host, r.port, r.allowed, r.status) for r in trajectory.network] == [
         ("GET", "127.0.0.1", web, True, 200),
