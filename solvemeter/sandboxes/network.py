@@ -90,7 +90,8 @@ class NetworkPolicy(Frozen):
             return cls(any_host=True)
         if text.startswith("allow="):
             hosts = tuple(h for h in (_host(h) for h in text.removeprefix("allow=").split(",")) if h)
-            if hosts:
+            # a host name only: a URL or a port would never match the names the proxy sees
+            if hosts and not any("/" in h or h.count(":") == 1 for h in hosts):
                 return cls(hosts=hosts)
         raise SolvemeterError(
             f"{text!r} is not a network policy — use none, any, or allow=HOST[,HOST] (e.g. allow=127.0.0.1)"
@@ -178,6 +179,7 @@ class EgressProxy:
             return
         url = urlsplit(target)
         if url.scheme != "http" or not url.hostname:
+            self._log(method, url.hostname or target, url.port or 0, False, 400, "not an absolute http:// URL")
             await _answer(writer, 400, "the proxy takes absolute http:// URLs and CONNECT")
             return
         path = (url.path or "/") + (f"?{url.query}" if url.query else "")

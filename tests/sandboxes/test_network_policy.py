@@ -162,7 +162,9 @@ def test_hosts_match_exactly_ignoring_case() -> None:
     assert not policy.permits("cdn.files.test") and not policy.permits("files.test.evil")
 
 
-@pytest.mark.parametrize("text", ["", "all", "allow=", "allow=,", "deny=files.test"])
+@pytest.mark.parametrize(
+    "text", ["", "all", "allow=", "allow=,", "deny=files.test", "allow=http://files.test/", "allow=files.test:443"]
+)
 def test_a_malformed_policy_is_a_user_error_that_says_what_to_write(text: str) -> None:
     with pytest.raises(SolvemeterError, match="use none, any, or allow=HOST"):
         NetworkPolicy.parse(text)
