@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import shlex
 import shutil
 import tempfile
@@ -76,7 +77,8 @@ while True:
 
 
 class NetworkPolicy(Frozen):
-    """none (the default), any, or allow=HOST[,HOST]: which hosts the agent's sandbox may reach."""
+    """none (the default), any, or allow=HOST[,HOST]: which hosts the agent's sandbox may reach. ``any`` excludes
+    the harness's own machine (loopback) and link-local addresses; ``allow=`` reaches exactly what it names."""
 
     any_host: bool = False
     hosts: tuple[str, ...] = ()
@@ -201,11 +203,18 @@ class EgressProxy:
             await _answer(writer, 403, f"the run's network policy ({self.policy}) does not allow {host}")
             return None
         try:
-            return await asyncio.wait_for(asyncio.open_connection(host, port), 30)
+            up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(host, port), 30)
         except (OSError, TimeoutError) as exc:
             self._log(method, host, port, True, 502, f"{type(exc).__name__}: {exc}")
             await _answer(writer, 502, f"{host}:{port} could not be reached")
             return None
+        if self.policy.any_host and _harness_local(up_writer):
+            up_writer.close()
+            self._log(method, host, port, False, 403, "any does not cover the harness's own machine")
+            reason = f"{host} is the harness's own machine, which any does not cover — name it in allow="
+            await _answer(writer, 403, reason)
+            return None
+        return up_reader, up_writer
 
     async def _tunnel(
         self, method: str, host: str, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -239,6 +248,14 @@ class EgressProxy:
         self._log(method, host, port, True, status, None if status else "no HTTP status line in the answer")
         writer.write(status_line)
         await _relay(reader, writer, up_reader, up_writer)
+
+
+def _harness_local(connection: asyncio.StreamWriter) -> bool:
+    """Whether a connection reached this machine's loopback or a link-local address (cloud metadata services):
+    the web that ``any`` opens is the outside one, not the model server or other services beside the harness.
+    Checked on the address actually reached, so a name that resolves to loopback is caught too."""
+    address = ipaddress.ip_address(connection.get_extra_info("peername")[0])
+    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _origin_form(head: bytes, method: str, path: str) -> bytes:

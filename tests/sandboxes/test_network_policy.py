@@ -8,7 +8,9 @@ not the other shows that the policy, not reachability, decides.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -59,15 +61,22 @@ class Page(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def web() -> Iterator[int]:
-    """A web server on the host's loopback; yields its port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+@contextlib.contextmanager
+def serving(address: str) -> Iterator[int]:
+    """A web server on one of this machine's addresses; yields its port."""
+    server = ThreadingHTTPServer((address, 0), Page)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def web() -> Iterator[int]:
+    """The web, on the host's loopback."""
+    with serving("127.0.0.1") as port:
+        yield port
 
 
 def spec(tmp_path: Path, proxy: EgressProxy | None) -> SandboxSpec:
@@ -129,15 +138,29 @@ async def test_https_tunnels_are_allowed_or_refused_by_host_name(
     ]
 
 
-async def test_any_allows_every_host(backend: SandboxBackend, tmp_path: Path, web: int) -> None:
+def outward_address() -> str:
+    """This machine's address on its default route (a UDP connect sends nothing), where the web fixture listens too."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the route
+        return str(probe.getsockname()[0])
+
+
+async def test_any_reaches_every_host_but_the_harness_own_machine(
+    backend: SandboxBackend, tmp_path: Path, web: int
+) -> None:
     async with egress_proxy(NetworkPolicy.parse("any")) as proxy:
         assert proxy is not None
         sandbox = await backend.open(spec(tmp_path, proxy))
         try:
-            assert await fetch(sandbox, f"http://localhost:{web}/") == PAGE
+            with serving(outward_address()) as outward:  # traffic to one's own address stays on the machine
+                assert await fetch(sandbox, f"http://{outward_address()}:{outward}/") == PAGE
+            assert await fetch(sandbox, f"http://localhost:{web}/") == "HTTP 403"
         finally:
             await sandbox.close()
-    assert [(r.host, r.allowed, r.status) for r in proxy.requests] == [("localhost", True, 200)]
+    assert [(r.host, r.allowed, r.status) for r in proxy.requests] == [
+        (outward_address(), True, 200),
+        ("localhost", False, 403),
+    ]
 
 
 async def test_without_a_policy_the_sandbox_reaches_nothing(backend: SandboxBackend, tmp_path: Path, web: int) -> None:
