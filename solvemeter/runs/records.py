@@ -195,7 +195,7 @@ class RunManifest(Frozen):
     def plan_key(self) -> dict[str, object]:
         """What must match for a run directory to be resumed: the same work, asked the same way."""
         return self.model_dump(
-            include={"packs", "model", "agent", "budget", "epochs", "limit", "task_ids", "priced"},
+            include={"packs", "model", "agent", "budget", "epochs", "limit", "task_ids", "priced", "network"},
             mode="json",
             # the model is the spec; where it is served (a local server takes a new port each run) is not the plan
             exclude={"model": {"serving", "base_url"}},

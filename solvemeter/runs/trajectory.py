@@ -53,6 +53,18 @@ class Step(Frozen):
     elapsed_s: float = Field(default=0.0, description="seconds since the episode started, at the step's end")
 
 
+class NetworkRequest(Frozen):
+    """One request the agent's sandbox made through the harness's proxy, allowed or refused by the run's policy."""
+
+    at: str = Field(description="ISO time the request reached the proxy")
+    method: str = Field(description="CONNECT for a tunnel (https), else the HTTP method")
+    host: str
+    port: int
+    allowed: bool
+    status: int | None = Field(default=None, description="the answer's HTTP status; the proxy's own when refused")
+    error: str | None = None
+
+
 class Trajectory(Frozen):
     schema_: Literal["solvemeter.trajectory/1"] = Field(default=TRAJECTORY_SCHEMA, alias="schema")
     run_id: str
@@ -66,3 +78,6 @@ class Trajectory(Frozen):
     stop_reason: StopReason
     submission: str | None = Field(default=None, description="the diff (swe) or the final answer (qa)")
     error: str | None = None
+    network: tuple[NetworkRequest, ...] = Field(
+        default=(), description="requests through the network proxy (empty when the run's policy is none)"
+    )

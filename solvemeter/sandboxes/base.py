@@ -55,6 +55,9 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     hidden: tuple[Path, ...] = ()
     """Host paths that must be invisible inside the sandbox even if a read-only mount would cover them."""
+    proxy_socket: Path | None = None
+    """The harness's network proxy (sandboxes/network.py), reachable from inside through a forwarder on the
+    sandbox's loopback; None (the default, and always for grading) leaves the sandbox without network."""
 
 
 @runtime_checkable

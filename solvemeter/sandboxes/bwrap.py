@@ -17,6 +17,7 @@ from pathlib import Path
 import solvemeter
 from solvemeter.errors import SandboxError
 from solvemeter.sandboxes import limits as cgroups
+from solvemeter.sandboxes import network
 from solvemeter.sandboxes.base import WORKSPACE, ExecResult, Sandbox, SandboxSpec
 from solvemeter.sandboxes.environments import build_virtualenv, environment_hash, host_python_base
 from solvemeter.sandboxes.process import run_process
@@ -63,6 +64,8 @@ class BwrapSandbox:
             hidden = hidden.resolve()
             if hidden.is_dir() and any(_within(hidden, b) for b in bound):
                 args += ["--tmpfs", str(hidden)]
+        if self.spec.proxy_socket is not None:
+            args += ["--ro-bind", str(self.spec.proxy_socket), network.SANDBOX_SOCKET]
         env = self.env_dir.resolve()
         return [
             *args,
@@ -95,6 +98,9 @@ class BwrapSandbox:
             "VIRTUAL_ENV": "/env",
             **(env or {}),
         }
+        if self.spec.proxy_socket is not None:
+            variables = {**network.proxy_environment(), **variables}
+            command = network.through_proxy(command, "/env/bin/python")
         setenv = [arg for k, v in variables.items() for arg in ("--setenv", k, v)]
         bwrap = [
             bwrap_executable(),

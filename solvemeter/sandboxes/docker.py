@@ -30,7 +30,7 @@ from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 
 from solvemeter.errors import SandboxError
-from solvemeter.sandboxes import images
+from solvemeter.sandboxes import images, network
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
@@ -131,6 +131,8 @@ class DockerSandbox:
         self._check_open()
         token = secrets.token_hex(12)
         started = time.monotonic()
+        if self.spec.proxy_socket is not None:
+            command = network.through_proxy(command, "python3")
         out = await run_exec(
             self._api,
             self.name,
@@ -372,7 +374,7 @@ class DockerBackend:
                 hostname="sandbox",
                 user=f"{os.getuid()}:{os.getgid()}",
                 working_dir=WORKSPACE,
-                environment=images.RUNTIME_ENV,
+                environment={**images.RUNTIME_ENV, **(network.proxy_environment() if spec.proxy_socket else {})},
                 network_mode="none",
                 mem_limit=memory,
                 memswap_limit=memory,
@@ -382,7 +384,7 @@ class DockerBackend:
                 security_opt=["no-new-privileges"],
                 read_only=True,
                 tmpfs=tmpfs,
-                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
+                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}, **network.socket_volume(spec)},
                 labels=owner_labels(spec.run_id, spec.label),
             )
         except APIError as exc:

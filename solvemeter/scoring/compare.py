@@ -70,7 +70,7 @@ class Comparison(Frozen):
     runs: tuple[str, ...]
     forced: bool
     pack_differences: tuple[str, ...] = ()
-    """how the runs' pack contents differ; non-empty only when compared with force"""
+    """how the runs' pack contents (or network policies) differ; non-empty only when compared with force"""
     flagged_episodes: dict[str, int] = Field(default_factory=dict)
     """run -> episodes with an integrity flag"""
     integrity: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -93,14 +93,28 @@ def pack_differences(runs: list[Run]) -> list[str]:
     return found
 
 
+def network_differences(runs: list[Run]) -> list[str]:
+    """Each run whose agents could reach other hosts than the first run's (its network policy), as a clause."""
+    first = runs[0].manifest if runs else None
+    return [
+        f"runs {first.run_id} and {run.run_id} used different network policies "
+        f"({first.network} vs {run.manifest.network})"
+        for run in runs[1:]
+        if first is not None and run.manifest.network != first.network
+    ]
+
+
 def check_same_packs(runs: list[Run], force: bool = False) -> tuple[str, ...]:
-    """The pack differences between runs; unless ``force``, any difference is an error."""
+    """The pack and network-policy differences between runs; unless ``force``, any difference is an error."""
     differences = pack_differences(runs)
     if differences and not force:
         raise RunError(
             f"{differences[0]} — compare runs of the same pack version, or pass --force to compare them anyway"
         )
-    return tuple(differences)
+    networks = network_differences(runs)
+    if networks and not force:
+        raise RunError(f"{networks[0]} — compare runs made with the same --network, or pass --force")
+    return tuple(differences + networks)
 
 
 class _Keyed:

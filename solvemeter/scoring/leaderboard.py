@@ -89,6 +89,8 @@ class LeaderboardEntry(Frozen):
     """sha256 of the run's manifest.json bytes"""
     results_digest: str
     """sha256 of the run's results on this pack in canonical form (see results_digest())"""
+    network: str = "none"
+    """the agent sandbox's network policy (none, any, allow=HOST[,HOST]) from the run's manifest"""
     pareto: bool = False
     """on this pack's cost–success frontier: no other entry is both cheaper per solved task and at least as
     successful"""
@@ -154,6 +156,7 @@ def build_entry(run: Run, pack: PackRef, table: EpisodeTable, cutoff: str | None
         agent=run.manifest.agent.name,
         budget=run.manifest.budget,
         epochs=run.manifest.epochs,
+        network=run.manifest.network,
         episodes=summary.episodes,
         valid_episodes=summary.valid_episodes,
         solved=summary.solved,

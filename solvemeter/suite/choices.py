@@ -16,6 +16,7 @@ from solvemeter.agents.base import Agent, NoModel
 from solvemeter.errors import SolvemeterError
 from solvemeter.runs.records import ModelRef
 from solvemeter.sandboxes.base import SandboxBackend
+from solvemeter.sandboxes.network import NetworkPolicy
 from solvemeter.suite.executor import RunRequest
 from solvemeter.tasks.models import Budget, Pack
 
@@ -78,6 +79,7 @@ async def make_run_request(
     progress: bool = True,
     executor: str = "local",
     ray_address: str | None = None,
+    network: NetworkPolicy | str | None = None,
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long.
     The defaults are the command line's (and the Python API's)."""
@@ -97,6 +99,7 @@ async def make_run_request(
         progress=progress,
         executor=executor,
         ray_address=ray_address,
+        network=network if isinstance(network, NetworkPolicy) else NetworkPolicy.parse(network or "none"),
     )
     if not uses_model(factory):
         if model is not None:

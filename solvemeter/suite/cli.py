@@ -245,6 +245,10 @@ def run(
         Path | None,
         typer.Option(envvar="SOLVEMETER_REPOS", help="owner__name clones for SWE-bench .json/.jsonl packs."),
     ] = None,
+    network: Annotated[
+        str,
+        typer.Option(help="What the agent's sandbox may reach through a logging proxy: none, any, allow=HOST[,HOST]."),
+    ] = "none",
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
     from solvemeter.api import run as start_run
@@ -271,6 +275,7 @@ def run(
         repos=repos,
         executor=executor,
         ray_address=ray_address,
+        network=network,
     )
     solved = sum(r.resolved for r in result.results)
     out = console()

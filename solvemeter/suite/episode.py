@@ -12,15 +12,16 @@ import subprocess
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from solvemeter.agents.base import Agent, AgentResult, EpisodeContext, EpisodeMeter, Pricer
 from solvemeter.errors import EndpointError, SandboxError
 from solvemeter.runs.records import EpisodeResult, Outcome, StopReason, Timing
-from solvemeter.runs.trajectory import Trajectory
+from solvemeter.runs.trajectory import NetworkRequest, Trajectory
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
+from solvemeter.sandboxes.network import NetworkPolicy, egress_proxy
 from solvemeter.scoring.verdict import Graded
 from solvemeter.suite.kinds import TaskKind, kind_of
 from solvemeter.tasks.models import Budget, Pack, QaTask, SweTask
@@ -39,6 +40,8 @@ class EpisodePlan:
     limits: Limits
     hidden: tuple[Path, ...]
     """Host paths the agent must never see (the pack, the run directory), masked if a mount would show them."""
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    """What the agent's sandbox may reach through the harness's proxy; grading never has network."""
 
 
 def now() -> str:
@@ -88,11 +91,14 @@ class Episode:
         self.meter = EpisodeMeter(budget=plan.budget, pricer=pricer)
         self.started_at = now()
         self.grading_s = 0.0
+        self.network_log: tuple[NetworkRequest, ...] = ()
 
-    def _spec(self, workspace: Path) -> SandboxSpec:
+    def _spec(self, workspace: Path, socket: Path | None = None) -> SandboxSpec:
         p = self.plan
         env = p.pack.environment_for(p.task)
-        return SandboxSpec(workspace, env, run_id=p.run_id, label=p.task.id, limits=p.limits, hidden=p.hidden)
+        return SandboxSpec(
+            workspace, env, run_id=p.run_id, label=p.task.id, limits=p.limits, hidden=p.hidden, proxy_socket=socket
+        )
 
     async def run(self) -> tuple[EpisodeResult, Trajectory]:
         kind = kind_of(self.plan.task)
@@ -114,13 +120,15 @@ class Episode:
         workspace = scratch / "agent"
         workspace.mkdir()
         start = await asyncio.to_thread(kind.lay_out, self.plan.task, workspace, scratch)
-        sandbox = await self.backend.open(self._spec(workspace))
-        try:
-            stop = await _run_agent(self.agent, EpisodeContext(self.plan.task, sandbox, self.meter))
-            if stop.stop_reason is StopReason.INFRA_ERROR:
-                raise SandboxError(stop.error or "the agent reported an infrastructure failure")
-        finally:
-            await sandbox.close()
+        async with egress_proxy(self.plan.network) as proxy:
+            sandbox = await self.backend.open(self._spec(workspace, proxy.socket_path if proxy else None))
+            try:
+                stop = await _run_agent(self.agent, EpisodeContext(self.plan.task, sandbox, self.meter))
+                if stop.stop_reason is StopReason.INFRA_ERROR:
+                    raise SandboxError(stop.error or "the agent reported an infrastructure failure")
+            finally:
+                await sandbox.close()
+                self.network_log = tuple(proxy.requests) if proxy else ()
         return stop, await asyncio.to_thread(kind.take, self.plan.task, workspace, start, stop)
 
     def _open_grading_sandbox(self, kind: TaskKind, workspace: Path) -> asyncio.Task[GradingRoom | None]:
@@ -174,6 +182,7 @@ class Episode:
             stop_reason=stop.stop_reason,
             submission=submission,
             error=stop.error,
+            network=self.network_log,
         )
         result = EpisodeResult(
             run_id=p.run_id,

@@ -23,6 +23,7 @@ from solvemeter.runs.records import AgentRef, EpisodeResult, ModelRef, Outcome, 
 from solvemeter.runs.store import RunStore
 from solvemeter.runs.trajectory import Trajectory
 from solvemeter.sandboxes.base import Limits, SandboxBackend
+from solvemeter.sandboxes.network import NetworkPolicy
 from solvemeter.suite.episode import Episode, EpisodePlan, now
 from solvemeter.suite.progress import RunProgress
 from solvemeter.tasks.models import Budget, Pack
@@ -57,9 +58,11 @@ class RunRequest:
     executor: str = "local"
     """local (asyncio here, ``concurrency`` at once) or ray (a cluster; each node's resources set its concurrency)."""
     ray_address: str | None = None
+    """ray.init's address: None starts a one-machine cluster, "auto" joins the local one, ray://HOST:PORT a remote."""
     shared_gate: asyncio.Semaphore | None = None
     """Runs going on at once (grid cells) on the local executor share this limit instead of ``concurrency``."""
-    """ray.init's address: None starts a one-machine cluster, "auto" joins the local one, ray://HOST:PORT a remote."""
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    """What the agents' sandboxes may reach (sandboxes/network.py); none by default."""
 
 
 def config_hash(config: dict[str, object]) -> str:
@@ -76,6 +79,7 @@ def plan_episodes(request: RunRequest, run_id: str) -> list[EpisodePlan]:
             budget=pack.manifest.budgets.merged(request.budget),
             limits=request.limits,
             hidden=(pack.root, request.run_dir),
+            network=request.network,
         )
         for pack in request.packs
         for task in pack.tasks[: request.limit]
@@ -106,6 +110,7 @@ def build_manifest(request: RunRequest, run_id: str, plans: list[EpisodePlan], e
         task_ids=tuple(sorted({f"{p.pack.name}/{p.task.id}" for p in plans})),
         host=socket.gethostname(),
         started_at=now(),
+        network=str(request.network),
     )
 
 
