@@ -31,7 +31,7 @@ from solvemeter.sandboxes.base import Sandbox, SandboxSpec
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.sandboxes.network import NetworkPolicy
 from solvemeter.scoring.compare import compare
-from solvemeter.scoring.leaderboard import build_entry
+from solvemeter.scoring.leaderboard import build_leaderboard
 from solvemeter.suite.cli import app
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.loader import load_pack
@@ -123,7 +123,8 @@ async def test_a_web_question_is_answered_through_an_allowed_host_and_every_requ
         ("GET", "localhost", web, False, 403),
     ]
     assert run.manifest.network == "allow=127.0.0.1"
-    assert build_entry(run).network == "allow=127.0.0.1"
+    [ranking] = build_leaderboard([run]).rankings
+    assert [entry.network for entry in ranking.entries] == ["allow=127.0.0.1"]
 
 
 async def test_the_grading_sandbox_never_has_network(tmp_path: Path) -> None:
