@@ -54,6 +54,8 @@ async def make_run_request(
     prices: Path | None,
     retry_errors: bool,
     seed: int,
+    gpus: int = 1,
+    gpu_type: str = "default",
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long."""
     common = dict(
@@ -76,6 +78,13 @@ async def make_run_request(
     from solvemeter.suite.endpoints import model_run_request
 
     async with model_run_request(
-        agent=agent, model=model, base_url=base_url, no_cost=no_cost, prices=prices, common=common
+        agent=agent,
+        model=model,
+        base_url=base_url,
+        no_cost=no_cost,
+        prices=prices,
+        common=common,
+        gpus=gpus,
+        gpu_type=gpu_type,
     ) as request:
         yield request

@@ -127,6 +127,8 @@ def run(
     max_wall: Annotated[float | None, typer.Option(help="Seconds per episode.")] = None,
     no_cost: Annotated[bool, typer.Option("--no-cost", help="Run unpriced; reports say 'unpriced'.")] = False,
     prices: Annotated[Path | None, typer.Option(help="Your own price table (TOML).")] = None,
+    gpus: Annotated[int, typer.Option(min=1, help="GPUs of the vLLM server (priced by GPU-hour).")] = 1,
+    gpu_type: Annotated[str, typer.Option(help="Their type, a key of the price table's GPU rates.")] = "default",
     retry_errors: Annotated[bool, typer.Option(help="Re-run episodes recorded as infra_error.")] = False,
     seed: int = 0,
     repos: Annotated[
@@ -135,6 +137,8 @@ def run(
     ] = None,
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
+    if max_cost is not None and no_cost:
+        raise SolvemeterError("--max-cost cannot be enforced on an unpriced run — drop --max-cost or --no-cost")
     packs = [load_pack(p, repos=repos) for p in pack]
     target = run_dir or default_run_dir(agent, [p.name for p in packs])
     budget = Budget(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
@@ -155,6 +159,8 @@ def run(
             prices=prices,
             retry_errors=retry_errors,
             seed=seed,
+            gpus=gpus,
+            gpu_type=gpu_type,
         ) as request:
             result = await execute(request)
         solved = sum(r.resolved for r in result.results)

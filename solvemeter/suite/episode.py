@@ -28,6 +28,8 @@ from solvemeter.tasks.models import Budget, Pack, QaTask, SweTask
 
 GIT_IDENTITY = ["-c", "user.name=solvemeter", "-c", "user.email=solvemeter@localhost", "-c", "commit.gpgsign=false"]
 IGNORED_IN_DIFF = "__pycache__/\n*.pyc\n.pytest_cache/\n"
+INFRA_FAILURES = (SandboxError, EndpointError, OSError, subprocess.CalledProcessError)
+"""The harness's and the endpoint's own faults: infra_error, retried. Anything else raised by an agent is its own."""
 WALL_GRACE_S = 30.0
 """Past max_wall_s the agent is given this long to stop on its own before the episode is cut off."""
 
@@ -71,12 +73,18 @@ async def extract_diff(sandbox: Sandbox, base: str) -> str:
 
 async def _run_agent(agent: Agent, ctx: EpisodeContext) -> AgentResult:
     wall = ctx.meter.budget.max_wall_s
-    if wall is None:
-        return await agent.solve(ctx)
     try:
-        return await asyncio.wait_for(agent.solve(ctx), wall + WALL_GRACE_S)
-    except TimeoutError:
-        return AgentResult(StopReason.MAX_WALL)
+        if wall is None:
+            return await agent.solve(ctx)
+        try:
+            return await asyncio.wait_for(agent.solve(ctx), wall + WALL_GRACE_S)
+        except TimeoutError:
+            return AgentResult(StopReason.MAX_WALL)
+    except INFRA_FAILURES:
+        raise
+    except Exception as exc:  # a bug in the agent's own code is the agent's outcome (docs/outcomes.md)
+        error = "".join(traceback.format_exception(exc))[-4000:]
+        return AgentResult(StopReason.AGENT_ERROR, error=error)
 
 
 async def _discard(grading: asyncio.Task[Sandbox] | None) -> None:
@@ -120,7 +128,7 @@ class Episode:
             try:
                 stop, submission = await self._act(Path(scratch) / "agent")
                 grade = await self._grade(grading, submission)
-            except (SandboxError, EndpointError, OSError, subprocess.CalledProcessError) as exc:
+            except INFRA_FAILURES as exc:
                 stop = AgentResult(StopReason.INFRA_ERROR, error=f"{type(exc).__name__}: {exc}")
                 return self._finish(stop, None, None, Outcome.INFRA_ERROR)
             finally:
@@ -218,5 +226,6 @@ class Episode:
             human_steps=p.task.human_steps,
             grade=grade,
             trajectory=f"trajectories/{p.pack.name}/{p.task.id}.{p.epoch}.json",
+            timing=m.timing(),
         )
         return result, trajectory
