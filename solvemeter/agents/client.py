@@ -87,7 +87,7 @@ class Completion:
     ttft_s: float | None = None
     """Request to the first generated token (content or tool call)."""
     generation_s: float | None = None
-    """First generated token to the end of the reply; output tokens over this is the model's speed."""
+    """First generated token to the last; output tokens over this is the model's speed (None: one piece)."""
     usage_reported: bool = True
     """False when the endpoint sent no ``usage``: the token counts are then zeros, not measurements."""
 
@@ -253,6 +253,8 @@ class _Reply:
     def __init__(self, started: float) -> None:
         self.started = started
         self.first_token: float | None = None
+        self.last_token: float | None = None
+        self.token_chunks = 0
         self.text: list[str] = []
         self.calls: dict[int, dict[str, str]] = {}
         self.usage: dict[str, Any] | None = None
@@ -265,7 +267,9 @@ class _Reply:
             self.choices_seen = True
             delta = choice.get("delta") or {}
             if delta.get("content") or delta.get("tool_calls"):
-                self.first_token = self.first_token or time.monotonic()
+                self.last_token = time.monotonic()
+                self.first_token = self.first_token or self.last_token
+                self.token_chunks += 1
             if delta.get("content"):
                 self.text.append(delta["content"])
             for call in delta.get("tool_calls") or ():
@@ -282,6 +286,12 @@ class _Reply:
         message = ((data.get("choices") or [{}])[0]).get("message") or {}
         calls = [{**c, "index": i} for i, c in enumerate(message.get("tool_calls") or ())]
         self.chunk({"usage": data.get("usage"), "choices": [{"delta": {**message, "tool_calls": calls}}]})
+
+    def _generation_s(self) -> float | None:
+        """First token to last; a reply that came in one piece says nothing about the model's speed."""
+        if self.first_token is None or self.last_token is None or self.token_chunks < 2:
+            return None
+        return self.last_token - self.first_token
 
     def completion(self) -> Completion:
         if not self.choices_seen:
@@ -305,6 +315,6 @@ class _Reply:
             output_tokens=int(usage.get("completion_tokens") or 0),
             latency_s=ended - self.started,
             ttft_s=None if self.first_token is None else self.first_token - self.started,
-            generation_s=None if self.first_token is None else ended - self.first_token,
+            generation_s=self._generation_s(),
             usage_reported=self.usage is not None,
         )
