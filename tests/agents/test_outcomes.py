@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 
 from solvemeter.agents import actions
+from solvemeter.agents.base import NoModel
 from solvemeter.agents.react import ReactAgent
 from solvemeter.agents.scripted import Garbled, Refusal, ScriptedEndpoint, Stall, tool_call_message
 from solvemeter.agents.shell import ShellAgent
-from solvemeter.runs.records import Outcome, StopReason
+from solvemeter.errors import SandboxError
+from solvemeter.runs.records import ModelRef, Outcome, StopReason
+from solvemeter.sandboxes.base import Sandbox, SandboxSpec
+from solvemeter.sandboxes.bwrap import BwrapBackend
+from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.models import Budget, Pack
 from tests.agents.scripted_runs import FIX, SUBMIT, client, run
 
@@ -101,3 +106,27 @@ async def test_a_call_with_no_answer_in_time_is_retried_then_infra_error_never_t
         assert len(endpoint.requests) == 2
     assert result.outcome is Outcome.INFRA_ERROR and "no answer within 0.5s" in (result.error or "")
     assert result.wall_s < 3  # the hung calls were cut off, not waited out
+
+
+class BackendThatCannotStart(BwrapBackend):
+    """The real bwrap backend, except that opening a sandbox fails as a broken host would make it fail."""
+
+    async def open(self, spec: SandboxSpec) -> Sandbox:
+        raise SandboxError("could not start a sandbox: no space left on device")
+
+
+async def test_a_sandbox_that_fails_to_start_is_retried_then_infra_error(pack: Pack, tmp_path: Path) -> None:
+    async with ScriptedEndpoint(lambda n, body: FIX) as endpoint:
+        request = RunRequest(
+            packs=[pack],
+            agent=ShellAgent(client(endpoint)),
+            backend=BackendThatCannotStart(),
+            pricing=NoModel(),
+            run_dir=tmp_path / "run",
+            model=ModelRef(spec="openai/gpt-4o-mini", endpoint_kind="openai"),
+            progress=False,
+            infra_attempts=2,
+        )
+        (result,) = (await execute(request)).results
+        assert endpoint.requests == []
+    assert result.outcome is Outcome.INFRA_ERROR and result.attempts == 2 and "no space left" in (result.error or "")
