@@ -1,4 +1,4 @@
-"""One client for every model: the OpenAI chat-completions protocol, spoken directly over httpx with streaming.
+"""One client for every model: the OpenAI chat-completions protocol, spoken directly over aiohttp with streaming.
 
 The agents keep LangChain messages and a LangGraph loop; only the transport is ours, because the SDK's request
 preparation cost more per step than the rest of the harness together (benchmarks/README.md). Replies are
@@ -20,11 +20,12 @@ import os
 import random
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import httpx
+import aiohttp
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from solvemeter.errors import EndpointError, SolvemeterError
@@ -144,8 +145,8 @@ class ChatClient:
         self.max_backoff_s = max_backoff_s
         self.seed = seed
         self._headers = {"Authorization": f"Bearer {api_key()}", "Accept": "text/event-stream"}
-        self._http: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        self._holders: list[AsyncIterator[aiohttp.ClientSession]] = []
 
     def config(self) -> dict[str, str | int | float | bool | None]:
         """What changes the model's replies or the client's patience: part of the agent's config hash."""
@@ -158,16 +159,15 @@ class ChatClient:
             "seed": self.seed,
         }
 
-    def _session(self) -> httpx.AsyncClient:
+    async def _session(self) -> aiohttp.ClientSession:
         """One pooled connection set per event loop (a client object may outlive an ``asyncio.run``)."""
         loop = asyncio.get_running_loop()
-        if self._http is None or self._loop is not loop:
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
-            # no certificates to load for a plain-http (loopback) server: that costs ~0.2 s per client
-            plain = self.base_url.startswith("http://")
-            self._http = httpx.AsyncClient(timeout=self.timeout_s, limits=limits, verify=not plain)
-            self._loop = loop
-        return self._http
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            holder = _session_for_this_loop()
+            session = self._sessions[loop] = await anext(holder)
+            self._holders.append(holder)
+        return session
 
     def request_body(self, messages: list[BaseMessage], tools: list[dict[str, Any]] | None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -203,38 +203,37 @@ class ChatClient:
         )
 
     async def _attempt(self, body: dict[str, Any]) -> Completion:
+        session = await self._session()
         started = time.monotonic()
         try:
-            async with self._session().stream(
-                "POST", f"{self.base_url}/chat/completions", json=body, headers=self._headers
-            ) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise self._refusal(response)
+            async with session.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers) as response:
+                if response.status >= 400:
+                    raise self._refusal(response.status, (await response.read()).decode(errors="replace"))
                 reply = _Reply(started)
-                if response.headers.get("content-type", "").startswith("application/json"):
-                    reply.whole(_json(await response.aread()))  # a server that does not stream
+                if response.content_type == "application/json":
+                    reply.whole(_json(await response.read()))  # a server that does not stream
                 else:
-                    async for line in response.aiter_lines():
-                        if line.startswith("data:"):
-                            data = line[5:].strip()
-                            if data == "[DONE]":
-                                break
-                            reply.chunk(_json(data))
-        except httpx.TransportError as exc:  # refused, reset, read timeouts, broken streams
+                    await reply.read_events(response.content)
+        except aiohttp.ClientError as exc:  # refused, reset, broken streams
             raise _Transient(f"{type(exc).__name__}: {exc}") from exc
         return reply.completion()
 
-    def _refusal(self, response: httpx.Response) -> Exception:
-        text = response.text[:500]
-        if response.status_code == 429 or response.status_code >= 500:
-            return _Transient(f"HTTP {response.status_code}: {text}")
+    def _refusal(self, status: int, text: str) -> Exception:
+        text = text[:500]
+        if status == 429 or status >= 500:
+            return _Transient(f"HTTP {status}: {text}")
         where = f"{self.spec} at {self.base_url}"
-        if response.status_code == 413 or CONTEXT_OVERFLOW.search(text):
-            return ContextLengthExceeded(
-                f"{where}: the prompt exceeds the model's context (HTTP {response.status_code})"
-            )
-        return EndpointRefused(f"{where} refused the request (HTTP {response.status_code}: {text})")
+        if status == 413 or CONTEXT_OVERFLOW.search(text):
+            return ContextLengthExceeded(f"{where}: the prompt exceeds the model's context (HTTP {status})")
+        return EndpointRefused(f"{where} refused the request (HTTP {status}: {text})")
+
+
+async def _session_for_this_loop() -> AsyncIterator[aiohttp.ClientSession]:
+    """A session that lives as long as its event loop: asyncio closes the async generators still open when the
+    loop shuts down, so the session's connections are closed without every caller having to."""
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None)) as session:
+        yield session
 
 
 def _json(data: str | bytes) -> dict[str, Any]:
@@ -280,6 +279,17 @@ class _Reply:
                 function = call.get("function") or {}
                 slot["name"] += function.get("name") or ""
                 slot["args"] += function.get("arguments") or ""
+
+    async def read_events(self, stream: aiohttp.StreamReader) -> None:
+        """Server-sent ``data: {...}`` lines, taken from pieces of any size, read to the end of the stream (so
+        that the connection goes back to the pool)."""
+        pending = b""
+        async for piece in stream.iter_any():
+            pending += piece
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if line.startswith(b"data:") and (data := line[5:].strip()) != b"[DONE]":
+                    self.chunk(_json(data))
 
     def whole(self, data: dict[str, Any]) -> None:
         """A non-streamed completion: one message, read as a single delta."""

@@ -90,7 +90,7 @@ async def test_a_connection_refused_is_retried_then_infra_error(pack: Pack, tmp_
     async with ScriptedEndpoint(lambda n, body: "unused") as endpoint:
         dead = client(endpoint, attempts=2)
     result, _ = await run(pack, ShellAgent(dead), tmp_path)  # the endpoint is closed: its port refuses
-    assert result.outcome is Outcome.INFRA_ERROR and "ConnectError" in (result.error or "")
+    assert result.outcome is Outcome.INFRA_ERROR and "Cannot connect" in (result.error or "")
 
 
 async def test_a_call_with_no_answer_in_time_is_retried_then_infra_error_never_the_models_budget(
