@@ -26,3 +26,9 @@ class PriceError(SolvemeterError):
 
 class RunError(SolvemeterError):
     """A run directory or its records are inconsistent with what was asked."""
+
+
+class SandboxRefused(SolvemeterError):
+    """The agent asked the sandbox for something it does not allow (a path outside the workspace, a write to a
+    read-only place). The agent's tools return this to the model as an observation: the request was the agent's,
+    the sandbox worked as designed, so it is neither an infrastructure failure nor the end of the episode."""

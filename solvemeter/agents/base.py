@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from solvemeter.runs.records import StopReason
+from solvemeter.errors import EndpointError
+from solvemeter.runs.records import StopReason, Timing
 from solvemeter.runs.trajectory import Message, Step, ToolCall, truncate
 from solvemeter.sandboxes.base import Sandbox
 from solvemeter.tasks.models import Budget, QaTask, SweTask
@@ -72,6 +74,11 @@ class EpisodeMeter:
     cost_usd: float | None = 0.0
     tool_calls: int = 0
     invalid_actions: int = 0
+    model_s: float = 0.0
+    tool_s: float = 0.0
+    generation_s: float = 0.0
+    """Seconds the model spent emitting tokens (first token to last), over the calls that streamed."""
+    generated_tokens: int = 0
 
     @property
     def elapsed_s(self) -> float:
@@ -100,8 +107,23 @@ class EpisodeMeter:
         latency_s: float,
         tool_calls: tuple[ToolCall, ...] = (),
         invalid_action: str | None = None,
+        ttft_s: float | None = None,
+        generation_s: float | None = None,
+        usage_reported: bool = True,
     ) -> Step:
+        if not usage_reported and getattr(self.pricer, "per_token", False):
+            raise EndpointError(
+                "the endpoint's reply carried no token usage, so a token-priced call cannot be priced — use a "
+                "server that reports usage (stream_options.include_usage), or run with --no-cost"
+            )
         cost = self.pricer.call_cost(input_tokens, cached_input_tokens, output_tokens, latency_s)
+        speed = None
+        if generation_s and output_tokens:
+            self.generation_s += generation_s
+            self.generated_tokens += output_tokens
+            speed = output_tokens / generation_s
+        self.model_s += latency_s
+        self.tool_s += sum(c.latency_s for c in tool_calls)
         self.input_tokens += input_tokens
         self.cached_input_tokens += cached_input_tokens
         self.output_tokens += output_tokens
@@ -118,6 +140,8 @@ class EpisodeMeter:
             cached_input_tokens=cached_input_tokens,
             output_tokens=output_tokens,
             latency_s=latency_s,
+            ttft_s=ttft_s,
+            output_tokens_per_s=speed,
             cost_usd=cost,
             elapsed_s=self.elapsed_s,
         )
@@ -135,6 +159,18 @@ class EpisodeMeter:
         """A tool call made without a model (the oracle's)."""
         self.actions.append(action)
         self.tool_calls += 1
+        self.tool_s += action.latency_s
+
+    def timing(self, grading_s: float = 0.0) -> Timing:
+        """Where the episode's time went and how fast the model answered (median time to first token)."""
+        first_tokens = [s.ttft_s for s in self.steps if s.ttft_s is not None]
+        return Timing(
+            model_s=round(self.model_s, 4),
+            tool_s=round(self.tool_s, 4),
+            grading_s=round(grading_s, 4),
+            ttft_s=round(statistics.median(first_tokens), 4) if first_tokens else None,
+            output_tokens_per_s=round(self.generated_tokens / self.generation_s, 2) if self.generation_s else None,
+        )
 
 
 def tool_call(name: str, arguments: dict[str, ConfigValue], observation: str, **extra: float | int | None) -> ToolCall:

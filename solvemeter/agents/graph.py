@@ -31,7 +31,7 @@ from langgraph.errors import GraphRecursionError
 
 from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, EpisodeMeter, tool_call
-from solvemeter.agents.client import ChatClient
+from solvemeter.agents.client import ChatClient, api_key
 from solvemeter.agents.conversation import record
 from solvemeter.errors import EndpointError
 from solvemeter.runs.records import StopReason
@@ -186,7 +186,7 @@ class GraphAgent:
         meter = StepMeter(ctx.meter)
         kit = Kit(
             task=ctx.task,
-            model=self.client.llm,
+            model=chat_model(self.client),
             tools=sandbox_tools(ctx, meter, self.command_timeout_s),
             system_prompt=prompts.react_system(ctx.task),
         )
@@ -203,6 +203,24 @@ class GraphAgent:
         finally:
             meter.flush()
         return meter.submitted or AgentResult(StopReason.SUBMITTED, answer=_last_answer(ctx.task, final))
+
+
+def chat_model(client: ChatClient) -> BaseChatModel:
+    """The run's endpoint as a LangChain chat model for the user's graph (langchain-openai speaks the same
+    chat-completions protocol as solvemeter's own client, with the same settings; retries are the harness's)."""
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    return ChatOpenAI(
+        model=client.spec.name,
+        base_url=client.base_url,
+        api_key=SecretStr(api_key()),
+        temperature=client.temperature,
+        max_completion_tokens=client.max_output_tokens,
+        timeout=client.timeout_s,
+        max_retries=0,
+        seed=client.seed,
+    )
 
 
 def _last_answer(task: SweTask | QaTask, final: Any) -> str | None:

@@ -192,6 +192,9 @@ def _validate(raw: dict[str, Any], source: Path) -> PriceTable:
 class TokenPricer:
     """Prices each call of a token-priced model (the agents' ``Pricer`` protocol)."""
 
+    per_token = True
+    """A reply without token usage cannot be priced here: the meter refuses it rather than charge $0."""
+
     def __init__(self, price: TokenPrice) -> None:
         self.price = price
 
@@ -218,6 +221,7 @@ class ServerClock:
         self._flight_s: dict[str, float] = {}
         self.total_usd = 0.0
         self.idle_usd = 0.0
+        self.idle_s = 0.0
 
     def _advance(self) -> None:
         if not self._running:
@@ -228,6 +232,7 @@ class ServerClock:
         self.total_usd += usd
         if not self._in_flight:
             self.idle_usd += usd
+            self.idle_s += elapsed
         for key in self._in_flight:
             self._share[key] += usd / len(self._in_flight)
             self._flight_s[key] += elapsed

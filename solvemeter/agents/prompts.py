@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from solvemeter.tasks.models import QaTask, SweTask
 
 SWE_GOAL = (
@@ -47,3 +49,9 @@ def react_system(task: SweTask | QaTask) -> str:
 def task_message(task: SweTask | QaTask) -> str:
     heading = "Issue" if isinstance(task, SweTask) else "Question"
     return f"{goal(task)}\n\n# {heading}\n\n{task.problem.strip()}\n"
+
+
+def fingerprint(*extra: str) -> str:
+    """Every text an agent may send (plus the agent's own, ``extra``), hashed for the agent's config."""
+    texts = (SWE_GOAL, QA_GOAL, SHELL_SWE_FINISH, SHELL_QA_FINISH, SHELL_SYSTEM, REACT_SYSTEM, *extra)
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]

@@ -9,6 +9,7 @@ arguments are returned to the model as the tool's observation and counted.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any, TypedDict
@@ -18,7 +19,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
 from solvemeter.agents.client import ChatClient, Completion
-from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step, run_loop
+from solvemeter.agents.conversation import Conversation, call_model, constants, invalid, record_step, run_loop
 from solvemeter.runs.records import StopReason
 from solvemeter.runs.trajectory import ToolCall
 
@@ -87,7 +88,14 @@ class ReactAgent:
         self.command_timeout_s = command_timeout_s
 
     def config(self) -> dict[str, ConfigValue]:
-        return {"prompt": prompts.REACT_SYSTEM, "command_timeout_s": self.command_timeout_s, "model": self.model}
+        return {
+            "prompt": prompts.REACT_SYSTEM,
+            "prompts_sha256": prompts.fingerprint(json.dumps(TOOLS)),
+            "command_timeout_s": self.command_timeout_s,
+            "model_observation_limit": tools.MODEL_OBSERVATION_LIMIT,
+            **constants(),
+            **self.client.config(),
+        }
 
     async def _run_tool(self, ctx: EpisodeContext, name: str, args: dict[str, Any]) -> tuple[str, int | None]:
         sandbox = ctx.sandbox

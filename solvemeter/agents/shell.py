@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from solvemeter.agents import actions, prompts, tools
 from solvemeter.agents.base import AgentResult, ConfigValue, EpisodeContext, tool_call
 from solvemeter.agents.client import ChatClient, Completion
-from solvemeter.agents.conversation import Conversation, call_model, invalid, record_step, run_loop
+from solvemeter.agents.conversation import Conversation, call_model, constants, invalid, record_step, run_loop
 from solvemeter.runs.records import StopReason
 from solvemeter.tasks.models import QaTask
 
@@ -39,7 +39,14 @@ class ShellAgent:
         self.command_timeout_s = command_timeout_s
 
     def config(self) -> dict[str, ConfigValue]:
-        return {"prompt": prompts.SHELL_SYSTEM, "command_timeout_s": self.command_timeout_s, "model": self.model}
+        return {
+            "prompt": prompts.SHELL_SYSTEM,
+            "prompts_sha256": prompts.fingerprint(REMINDER),
+            "command_timeout_s": self.command_timeout_s,
+            "model_observation_limit": tools.MODEL_OBSERVATION_LIMIT,
+            **constants(),
+            **self.client.config(),
+        }
 
     async def solve(self, ctx: EpisodeContext) -> AgentResult:
         conversation = Conversation(

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import shlex
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec
 
+from solvemeter.errors import SandboxRefused
 from solvemeter.runs.trajectory import truncate
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
 
 COMMAND_TIMEOUT_S = 120.0
 MODEL_OBSERVATION_LIMIT = 6000
 """What the model is shown of one observation; the trajectory keeps more."""
+
+
+P = ParamSpec("P")
+
+
+def refusals_observed(tool: Callable[P, Awaitable[str]]) -> Callable[P, Awaitable[str]]:
+    """What the sandbox refuses because of what the agent asked (a path outside it, a read-only place) is
+    the tool's answer to the model, not a failure of the episode (docs/outcomes.md)."""
+
+    @functools.wraps(tool)
+    async def observed(*args: P.args, **kwargs: P.kwargs) -> str:
+        try:
+            return await tool(*args, **kwargs)
+        except SandboxRefused as exc:
+            return f"error: {exc}"
+
+    return observed
 
 
 def sandbox_path(path: str) -> str:
@@ -24,6 +45,7 @@ async def bash(sandbox: Sandbox, command: str, timeout: float = COMMAND_TIMEOUT_
     return text, result.exit_code
 
 
+@refusals_observed
 async def view_file(sandbox: Sandbox, path: str, start: int = 1, end: int | None = None) -> str:
     """The file with line numbers, or the listing of a directory."""
     target = sandbox_path(path)
@@ -38,11 +60,13 @@ async def view_file(sandbox: Sandbox, path: str, start: int = 1, end: int | None
     return "\n".join(f"{n:6}\t{lines[n - 1]}" for n in range(max(start, 1), stop + 1)) or "(empty file)"
 
 
+@refusals_observed
 async def create_file(sandbox: Sandbox, path: str, content: str) -> str:
     await sandbox.write_file(sandbox_path(path), content.encode())
     return f"wrote {len(content)} characters to {path}"
 
 
+@refusals_observed
 async def str_replace(sandbox: Sandbox, path: str, old: str, new: str) -> str:
     try:
         text = (await sandbox.read_file(sandbox_path(path))).decode()

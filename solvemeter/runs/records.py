@@ -31,12 +31,20 @@ class StopReason(StrEnum):
     MAX_TOKENS = "max_tokens"
     MAX_COST = "max_cost"
     MAX_WALL = "max_wall"
+    CONTEXT_LENGTH = "context_length"
+    """The prompt outgrew the model's context: the endpoint refused it as too long."""
     AGENT_ERROR = "agent_error"
     INFRA_ERROR = "infra_error"
 
     @property
     def is_budget(self) -> bool:
-        return self in (StopReason.MAX_STEPS, StopReason.MAX_TOKENS, StopReason.MAX_COST, StopReason.MAX_WALL)
+        return self in (
+            StopReason.MAX_STEPS,
+            StopReason.MAX_TOKENS,
+            StopReason.MAX_COST,
+            StopReason.MAX_WALL,
+            StopReason.CONTEXT_LENGTH,
+        )
 
 
 class TestOutcome(Frozen):
@@ -155,6 +163,8 @@ class ModelRef(Frozen):
     endpoint_kind: str
     base_url: str | None = None
     serving: dict[str, str] = Field(default_factory=dict, description="serving configuration, e.g. vLLM flags")
+    gpus: int | None = Field(default=None, ge=1, description="GPUs of a self-hosted server (run --gpus)")
+    gpu_type: str | None = Field(default=None, description="their type, a key of the price table (run --gpu-type)")
 
 
 class AgentRef(Frozen):
@@ -167,6 +177,7 @@ class SandboxRef(Frozen):
     backend: str
     image_digest: str | None = None
     environments: dict[str, str] = Field(default_factory=dict, description="pack -> environment hash")
+    limits: dict[str, float | int | None] = Field(default_factory=dict, description="the sandboxes' resource limits")
 
 
 class RunManifest(Frozen):
@@ -192,11 +203,32 @@ class RunManifest(Frozen):
     network: str = "none"
     """The agent sandbox's network policy: none, any, or allow=HOST[,HOST]; grading never has network."""
 
+    server_idle_s: float | None = None
+    """Seconds a self-hosted server priced by the hour ran with no episode in flight (start-up, gaps, shut-down)."""
+    server_idle_usd: float | None = None
+    """What those seconds cost: charged to the run, reported apart from the episodes' own cost."""
+
     def plan_key(self) -> dict[str, object]:
-        """What must match for a run directory to be resumed: the same work, asked the same way."""
+        """What must match for a run directory to be resumed: the same work, asked the same way, measured the
+        same way. Where the endpoint listens is not part of it (a local server takes a new port each run)."""
         return self.model_dump(
-            include={"packs", "model", "agent", "budget", "epochs", "limit", "task_ids", "priced", "network"},
+            include=PLAN_FIELDS,
             mode="json",
-            # the model is the spec; where it is served (a local server takes a new port each run) is not the plan
-            exclude={"model": {"serving", "base_url"}},
+            exclude={"model": {"base_url"}, "sandbox": {"image_digest"}},
         )
+
+
+PLAN_FIELDS = {
+    "packs",
+    "model",
+    "agent",
+    "budget",
+    "epochs",
+    "limit",
+    "task_ids",
+    "priced",
+    "seed",
+    "sandbox",
+    "price_table_version",
+    "network",
+}

@@ -37,6 +37,17 @@ LOCK_FILE = ".driver.lock"
 EpisodeKey = tuple[str, str, int]
 
 
+def differences(old: object, new: object, where: str = "") -> list[str]:
+    """The dotted names of the fields that differ, as deep as both sides are mappings (e.g. sandbox.backend)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return sorted(
+            name
+            for key in old.keys() | new.keys()
+            for name in differences(old.get(key), new.get(key), f"{where}.{key}" if where else str(key))
+        )
+    return [where] if old != new else []
+
+
 class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -55,7 +66,7 @@ class RunStore:
         if (self.path / MANIFEST_FILE).exists():
             existing = read_manifest(self.path)
             if existing.plan_key() != manifest.plan_key():
-                changed = sorted(k for k, v in manifest.plan_key().items() if existing.plan_key().get(k) != v)
+                changed = differences(existing.plan_key(), manifest.plan_key())
                 raise RunError(
                     f"{self.path} holds a different run (changed: {', '.join(changed)}) — "
                     "resume it with the same options, or pass a new --run-dir"

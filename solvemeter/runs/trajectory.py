@@ -49,6 +49,8 @@ class Step(Frozen):
     cached_input_tokens: int = 0
     output_tokens: int = 0
     latency_s: float = 0.0
+    ttft_s: float | None = Field(default=None, description="seconds from the request to the first token")
+    output_tokens_per_s: float | None = Field(default=None, description="output tokens over generation time")
     cost_usd: float | None = None
     elapsed_s: float = Field(default=0.0, description="seconds since the episode started, at the step's end")
 

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import solvemeter
-from solvemeter.errors import SandboxError
+from solvemeter.errors import SandboxError, SandboxRefused
 from solvemeter.sandboxes import limits as cgroups
 from solvemeter.sandboxes import network
 from solvemeter.sandboxes.base import WORKSPACE, ExecResult, Sandbox, SandboxSpec
@@ -137,7 +137,7 @@ class BwrapSandbox:
             if path == root or path.startswith(root + "/"):
                 host = (host_root / path[len(root) :].lstrip("/")).resolve()
                 if not _within(host, host_root.resolve()):
-                    raise SandboxError(f"{path} leads outside the sandbox — refusing to follow it")
+                    raise SandboxRefused(f"{path} leads outside the sandbox — refusing to follow it")
                 return host
         return None
 
@@ -155,7 +155,7 @@ class BwrapSandbox:
     async def write_file(self, path: str, data: bytes) -> None:
         host = self._host_path(path)
         if host is None:
-            raise SandboxError(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
+            raise SandboxRefused(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
         host.parent.mkdir(parents=True, exist_ok=True)
         host.write_bytes(data)
 

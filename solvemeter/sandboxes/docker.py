@@ -29,7 +29,7 @@ import docker
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 
-from solvemeter.errors import SandboxError
+from solvemeter.errors import SandboxError, SandboxRefused
 from solvemeter.sandboxes import images, network
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
 from solvemeter.sandboxes.engine import (
@@ -107,7 +107,7 @@ def _writable_root(path: str) -> str | None:
 
 def _normal(path: str) -> str:
     if not path.startswith("/"):
-        raise SandboxError(f"{path} is relative — sandbox paths are absolute, e.g. {WORKSPACE}/file")
+        raise SandboxRefused(f"{path} is relative — sandbox paths are absolute, e.g. {WORKSPACE}/file")
     return posixpath.normpath(path)
 
 
@@ -247,7 +247,7 @@ class DockerSandbox:
         path = _normal(path)
         root = _writable_root(path)
         if root is None or path == root:
-            raise SandboxError(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
+            raise SandboxRefused(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
         if root == "/tmp":
             await self._put(path, [(posixpath.basename(path), data)])
             return

@@ -80,6 +80,8 @@ async def make_run_request(
     executor: str = "local",
     ray_address: str | None = None,
     network: NetworkPolicy | str | None = None,
+    gpus: int = 1,
+    gpu_type: str = "default",
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long.
     The defaults are the command line's (and the Python API's)."""
@@ -117,5 +119,7 @@ async def make_run_request(
         prices=prices,
         pricing=pricing,
         common=common,
+        gpus=gpus,
+        gpu_type=gpu_type,
     ) as request:
         yield request

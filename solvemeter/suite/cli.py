@@ -237,6 +237,8 @@ def run(
     pricing: Annotated[
         str, typer.Option(help="auto, tokens, server-time, or a registered name / module:attr.")
     ] = "auto",
+    gpus: Annotated[int, typer.Option(min=1, help="GPUs of the vLLM server (priced by GPU-hour).")] = 1,
+    gpu_type: Annotated[str, typer.Option(help="Their type, a key of the price table's GPU rates.")] = "default",
     retry_errors: Annotated[bool, typer.Option(help="Re-run episodes recorded as infra_error.")] = False,
     seed: int = 0,
     executor: ExecutorOpt = "local",
@@ -276,6 +278,8 @@ def run(
         executor=executor,
         ray_address=ray_address,
         network=network,
+        gpus=gpus,
+        gpu_type=gpu_type,
     )
     solved = sum(r.resolved for r in result.results)
     out = console()

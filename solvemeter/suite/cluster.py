@@ -196,14 +196,13 @@ class RayEngine:
 def _client_recipe(client: ChatClient) -> tuple[ModelSpec, str, dict[str, Any]]:
     """A ChatClient travels as what builds it (its open HTTP connections cannot); each worker builds its own, with
     the API key from that node's environment."""
-    llm = client.llm
     options = {
-        "temperature": llm.temperature,
-        "max_output_tokens": llm.max_tokens,
-        "timeout_s": llm.request_timeout,
+        "temperature": client.temperature,
+        "max_output_tokens": client.max_output_tokens,
+        "timeout_s": client.timeout_s,
         "attempts": client.attempts,
         "max_backoff_s": client.max_backoff_s,
-        "seed": llm.seed,
+        "seed": client.seed,
     }
     return client.spec, client.base_url, options
 

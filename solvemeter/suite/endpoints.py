@@ -17,7 +17,9 @@ from solvemeter.agents.pricing import PriceTable, ServerClock, TokenPricer
 from solvemeter.agents.servers import LocalServer, available_cores
 from solvemeter.agents.weights import DEFAULT_MODEL
 from solvemeter.errors import SolvemeterError
+from solvemeter.runs.reading import MANIFEST_FILE, read_manifest
 from solvemeter.runs.records import ModelRef
+from solvemeter.runs.store import RunStore
 from solvemeter.suite.executor import RunRequest
 
 DEFAULT_SPEC = f"local/{DEFAULT_MODEL}"
@@ -102,6 +104,8 @@ async def model_run_request(
     gpu_type: str = "default",
 ) -> AsyncIterator[RunRequest]:
     spec = ModelSpec.parse(model or DEFAULT_SPEC)
+    if spec.kind is not EndpointKind.VLLM and (gpus != 1 or gpu_type != "default"):
+        raise SolvemeterError(f"--gpus and --gpu-type describe a vLLM server — drop them for {spec}")
     chosen_pricing = choose_pricing(spec, no_cost=no_cost, prices=prices, gpus=gpus, gpu_type=gpu_type, scheme=pricing)
     async with AsyncExitStack() as stack:
         serving: dict[str, str] = {}
@@ -117,7 +121,31 @@ async def model_run_request(
             serving = await describe_endpoint(base_url)
         client = ChatClient(spec, base_url, seed=common.get("seed"))
         chosen = agent(client)
-        ref = ModelRef(spec=str(spec), endpoint_kind=spec.kind.value, base_url=base_url, serving=serving)
-        yield RunRequest(agent=chosen, pricing=chosen_pricing, model=ref, priced=not no_cost, **common)
-        if isinstance(chosen_pricing, ServerTimePricing):
-            chosen_pricing.clock.stop()
+        on_gpus = spec.kind is EndpointKind.VLLM
+        ref = ModelRef(
+            spec=str(spec),
+            endpoint_kind=spec.kind.value,
+            base_url=base_url,
+            serving=serving,
+            gpus=gpus if on_gpus else None,
+            gpu_type=gpu_type if on_gpus else None,
+        )
+        try:
+            yield RunRequest(agent=chosen, pricing=chosen_pricing, model=ref, priced=not no_cost, **common)
+        finally:
+            if isinstance(chosen_pricing, ServerTimePricing):
+                chosen_pricing.clock.stop()
+                charge_idle_time(common["run_dir"], chosen_pricing.clock)
+
+
+def charge_idle_time(run_dir: Path, clock: ServerClock) -> None:
+    """The server's time with no episode in flight (start-up included) goes on the run's manifest, added to what
+    earlier sessions of a resumed run already charged: it is the run's cost, just no one episode's."""
+    if not (run_dir / MANIFEST_FILE).exists():
+        return
+    manifest = read_manifest(run_dir)
+    update = {
+        "server_idle_s": round((manifest.server_idle_s or 0.0) + clock.idle_s, 3),
+        "server_idle_usd": (manifest.server_idle_usd or 0.0) + clock.idle_usd,
+    }
+    RunStore(run_dir).write_manifest(manifest.model_copy(update=update))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from solvemeter.agents.base import Agent, AgentResult, EpisodeContext, EpisodeMeter, Pricer
 from solvemeter.errors import EndpointError, SandboxError
-from solvemeter.runs.records import EpisodeResult, Outcome, StopReason, Timing
+from solvemeter.runs.records import EpisodeResult, Outcome, StopReason
 from solvemeter.runs.trajectory import NetworkRequest, Trajectory
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
 from solvemeter.sandboxes.network import NetworkPolicy, egress_proxy
@@ -26,6 +26,8 @@ from solvemeter.scoring.verdict import Graded
 from solvemeter.suite.kinds import TaskKind, kind_of
 from solvemeter.tasks.models import Budget, Pack, QaTask, SweTask
 
+INFRA_FAILURES = (SandboxError, EndpointError, OSError, subprocess.CalledProcessError)
+"""The harness's and the endpoint's own faults: infra_error, retried. Anything else raised by an agent is its own."""
 WALL_GRACE_S = 30.0
 """Past max_wall_s the agent is given this long to stop on its own before the episode is cut off."""
 
@@ -50,12 +52,18 @@ def now() -> str:
 
 async def _run_agent(agent: Agent, ctx: EpisodeContext) -> AgentResult:
     wall = ctx.meter.budget.max_wall_s
-    if wall is None:
-        return await agent.solve(ctx)
     try:
-        return await asyncio.wait_for(agent.solve(ctx), wall + WALL_GRACE_S)
-    except TimeoutError:
-        return AgentResult(StopReason.MAX_WALL)
+        if wall is None:
+            return await agent.solve(ctx)
+        try:
+            return await asyncio.wait_for(agent.solve(ctx), wall + WALL_GRACE_S)
+        except TimeoutError:
+            return AgentResult(StopReason.MAX_WALL)
+    except INFRA_FAILURES:
+        raise
+    except Exception as exc:  # a bug in the agent's own code is the agent's outcome (docs/outcomes.md)
+        error = "".join(traceback.format_exception(exc))[-4000:]
+        return AgentResult(StopReason.AGENT_ERROR, error=error)
 
 
 GradingRoom = tuple[Sandbox, object]
@@ -107,7 +115,7 @@ class Episode:
             try:
                 stop, submission = await self._act(kind, Path(scratch))
                 graded = await self._grade(kind, grading, submission)
-            except (SandboxError, EndpointError, OSError, subprocess.CalledProcessError) as exc:
+            except INFRA_FAILURES as exc:
                 stop = AgentResult(StopReason.INFRA_ERROR, error=f"{type(exc).__name__}: {exc}")
                 return self._finish(stop, None, None, Outcome.INFRA_ERROR)
             finally:
@@ -213,7 +221,7 @@ class Episode:
             task_date=p.task.task_date,
             grade=grade,
             integrity=graded.integrity if graded else (),
-            timing=Timing(grading_s=round(self.grading_s, 3)),
             trajectory=f"trajectories/{p.pack.name}/{p.task.id}.{p.epoch}.json",
+            timing=m.timing(grading_s=self.grading_s),
         )
         return result, trajectory

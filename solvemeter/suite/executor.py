@@ -102,7 +102,10 @@ def build_manifest(request: RunRequest, run_id: str, plans: list[EpisodePlan], e
         price_table_version=request.pricing.version,
         priced=request.priced,
         sandbox=SandboxRef(
-            backend=request.backend.name, image_digest=request.backend.image_digest(), environments=envs
+            backend=request.backend.name,
+            image_digest=request.backend.image_digest(),
+            environments=envs,
+            limits=request.limits.model_dump(mode="json"),
         ),
         epochs=request.epochs,
         seed=request.seed,

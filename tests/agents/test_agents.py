@@ -19,39 +19,8 @@ from solvemeter.runs.records import ModelRef, Outcome, StopReason
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.endpoints import TokenPricing, choose_pricing
 from solvemeter.suite.executor import RunRequest, execute
-from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.models import Budget, Pack
-from tests.factories import make_swe_pack
-
-FIX = "```bash\nsed -i 's/a - b/a + b/' calc/__init__.py\n```"
-SUBMIT = "Done.\n```bash\nsubmit\n```"
-
-
-@pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Pack:
-    return load_pack(make_swe_pack(tmp_path_factory.mktemp("agents") / "tiny"))
-
-
-def client(endpoint: ScriptedEndpoint, **kw) -> ChatClient:
-    return ChatClient(ModelSpec.parse("openai/gpt-4o-mini"), endpoint.base_url, max_backoff_s=0.05, **kw)
-
-
-async def run(pack: Pack, agent, tmp_path: Path, budget: Budget | None = None, pricing=None):
-    request = RunRequest(
-        packs=[pack],
-        agent=agent,
-        backend=BwrapBackend(),
-        pricing=pricing or NoModel(),
-        run_dir=tmp_path / "run",
-        model=ModelRef(spec=agent.model, endpoint_kind="openai"),
-        budget=budget or Budget(),
-        progress=False,
-        infra_attempts=1,
-    )
-    stored = await execute(request)
-    (result,) = stored.results
-    trajectory = json.loads((tmp_path / "run" / result.trajectory).read_text())
-    return result, trajectory
+from tests.agents.scripted_runs import FIX, SUBMIT, client, run
 
 
 async def test_the_shell_agent_runs_one_command_per_turn_and_submits(pack: Pack, tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ class CrashingAgent:
         raise RuntimeError("a bug in the agent")
 
 
-async def test_an_agent_that_raises_is_recorded_as_infra_error_after_its_retries(pack: Path, tmp_path: Path) -> None:
+async def test_an_agent_that_raises_is_recorded_as_agent_error_without_retries(pack: Path, tmp_path: Path) -> None:
     from solvemeter.agents.base import NoModel
     from solvemeter.runs.records import ModelRef, Outcome
     from solvemeter.sandboxes.bwrap import BwrapBackend
@@ -126,6 +126,6 @@ async def test_an_agent_that_raises_is_recorded_as_infra_error_after_its_retries
     run = await execute(request)
     assert len(run.results) == 2
     for result in run.results:
-        assert result.outcome is Outcome.INFRA_ERROR and result.attempts == 2
+        assert result.outcome is Outcome.AGENT_ERROR and result.attempts == 1  # docs/outcomes.md
         assert "RuntimeError: a bug in the agent" in result.error
         assert (tmp_path / "r" / result.trajectory).exists()
