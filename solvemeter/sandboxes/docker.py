@@ -28,9 +28,10 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
+from docker.types import Mount
 
 from solvemeter.errors import SandboxError
-from solvemeter.sandboxes import images
+from solvemeter.sandboxes import images, registry
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
@@ -124,11 +125,14 @@ class DockerSandbox:
         self._api = api
         self._closed = False
         self._owner = (os.getuid(), os.getgid())
+        self._workdir = spec.environment.workdir if spec.environment.image else None
 
     async def exec(
         self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
     ) -> ExecResult:
         self._check_open()
+        if self._workdir and cwd == WORKSPACE:  # a named image's repository directory is the same mount
+            cwd = self._workdir
         token = secrets.token_hex(12)
         started = time.monotonic()
         out = await run_exec(
@@ -320,6 +324,10 @@ class DockerBackend:
 
     async def prepare(self, environment: Environment) -> str:
         client = await asyncio.to_thread(lambda: self.client)
+        if (reference := environment.image) is not None:  # a named image runs as it is: present, or pulled
+            pulled = partial(asyncio.to_thread, registry.ensure_image, client, reference)
+            self.images[reference] = await self._once(f"image:{reference}", pulled)
+            return reference
         self._base_id = await self._once("base", partial(images.ensure_base_image, client))
         base_id = self._base_id
         digest = images.environment_tag(environment, base_id)
@@ -359,10 +367,12 @@ class DockerBackend:
         memory = limits.memory_mb * 2**20
         workspace = spec.workspace.resolve()
         tmpfs = {"/tmp": f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,mode=1777"}
+        named = spec.environment.image is not None
+        roots = [WORKSPACE, *([spec.environment.workdir] if named and spec.environment.workdir else [])]
         for hidden in spec.hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
             hidden = hidden.resolve()
             if hidden.is_dir() and workspace in hidden.parents:
-                tmpfs[f"{WORKSPACE}/{hidden.relative_to(workspace)}"] = "ro,size=4k"
+                tmpfs.update({f"{root}/{hidden.relative_to(workspace)}": "ro,size=4k" for root in roots})
         try:
             return self.client.containers.create(
                 image,
@@ -372,7 +382,7 @@ class DockerBackend:
                 hostname="sandbox",
                 user=f"{os.getuid()}:{os.getgid()}",
                 working_dir=WORKSPACE,
-                environment=images.RUNTIME_ENV,
+                environment={} if named else images.RUNTIME_ENV,  # a named image keeps its own PATH and HOME
                 network_mode="none",
                 mem_limit=memory,
                 memswap_limit=memory,
@@ -380,9 +390,9 @@ class DockerBackend:
                 pids_limit=limits.pids,
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
-                read_only=True,
+                read_only=not named,  # SWE-bench's eval scripts may reinstall into the image's environment
                 tmpfs=tmpfs,
-                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
+                mounts=[Mount(root, str(workspace), type="bind") for root in roots],
                 labels=owner_labels(spec.run_id, spec.label),
             )
         except APIError as exc:

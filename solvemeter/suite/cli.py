@@ -17,6 +17,7 @@ from rich.table import Table
 from solvemeter.errors import SolvemeterError
 from solvemeter.suite.choices import SandboxChoice, make_backend, make_run_request
 from solvemeter.suite.executor import execute
+from solvemeter.suite.swebench_cli import uses_images
 from solvemeter.suite.validate import validate_pack
 from solvemeter.tasks.loader import builtin_pack_names, load_pack
 from solvemeter.tasks.models import Budget
@@ -29,6 +30,8 @@ err = Console(stderr=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 SandboxOpt = Annotated[SandboxChoice, typer.Option("--sandbox", help="Where episodes run.")]
+SplitOpt = Annotated[str | None, typer.Option(help="Split of a dataset named by --pack (default: test).")]
+RevisionOpt = Annotated[str | None, typer.Option(help="Revision (hub commit) of a dataset named by --pack.")]
 
 
 @pack_app.command("list")
@@ -86,9 +89,11 @@ def pack_validate(
     sandbox: SandboxOpt = SandboxChoice.bwrap,
     as_json: JsonFlag = False,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
+    split: SplitOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
     """Oracle scores 1 and null 0 on every task, hidden files stay hidden, results are stable. Exit 1 if not."""
-    pack = load_pack(name_or_path)
+    pack = load_pack(name_or_path, split=split, revision=revision, images=uses_images(sandbox))
     report = asyncio.run(validate_pack(pack, make_backend(sandbox), concurrency=concurrency))
     if as_json:
         print(report.model_dump_json(indent=2))
@@ -99,6 +104,8 @@ def pack_validate(
         )
         for problem in report.problems:
             console.print(f"  [red]✗[/] {problem}")
+        for broken in report.broken_environments:
+            console.print(f"  [yellow]![/] environment broken (not the task's fault): {broken}")
         if report.ok:
             console.print("[green]pack is sound[/]")
     if not report.ok:
@@ -112,7 +119,9 @@ def default_run_dir(agent: str, packs: list[str]) -> Path:
 
 @app.command("run")
 def run(
-    pack: Annotated[list[str], typer.Option("--pack", help="Pack name, path or SWE-bench file; repeat for several.")],
+    pack: Annotated[
+        list[str], typer.Option("--pack", help="Pack name or path, SWE-bench file or dataset; repeat for several.")
+    ],
     agent: Annotated[str, typer.Option(help="oracle | null | shell | react")] = "shell",
     model: Annotated[str | None, typer.Option(help="local/<name>, vllm/<name> or openai/<name>.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (vllm/, openai/).")] = None,
@@ -133,9 +142,12 @@ def run(
         Path | None,
         typer.Option(envvar="SOLVEMETER_REPOS", help="owner__name clones for SWE-bench .json/.jsonl packs."),
     ] = None,
+    split: SplitOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
-    packs = [load_pack(p, repos=repos) for p in pack]
+    images = uses_images(sandbox)
+    packs = [load_pack(p, repos=repos, split=split, revision=revision, images=images) for p in pack]
     target = run_dir or default_run_dir(agent, [p.name for p in packs])
     budget = Budget(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
 

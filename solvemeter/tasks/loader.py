@@ -48,10 +48,19 @@ def resolve_pack_path(name_or_path: str | Path) -> Path:
     raise PackError(f"no pack named '{name_or_path}' — use a built-in pack ({known}) or a directory with a pack.toml")
 
 
-def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Path | None = None) -> Pack:
-    """A pack directory, a built-in pack's name, or a SWE-bench instances file (.json/.jsonl; ``repos`` = mirrors)."""
+def load_pack(
+    name_or_path: str | Path,
+    *,
+    check_patches: bool = True,
+    repos: Path | None = None,
+    split: str | None = None,
+    revision: str | None = None,
+    images: bool = False,
+) -> Pack:
+    """A pack directory, a built-in pack's name, or SWE-bench instances: a .json/.jsonl/.parquet file or a dataset
+    name (``repos`` = mirrors; ``split``/``revision`` for hub datasets; ``images``: rows run in their images)."""
     if is_instances_file(name_or_path):
-        return load_swebench_pack(Path(name_or_path), repos=repos)
+        return load_swebench_pack(name_or_path, repos=repos, split=split, revision=revision, images=images)
     root = resolve_pack_path(name_or_path)
     manifest = _parse(root / "pack.toml", PackManifest)
     tasks_dir = root / "tasks"
