@@ -7,6 +7,7 @@ says which image and how to provide it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import shutil
@@ -20,7 +21,9 @@ from docker.errors import APIError, ImageNotFound, NotFound
 from requests.exceptions import RequestException
 
 from solvemeter.errors import SandboxError
+from solvemeter.sandboxes.engine import owner_labels
 
+COPY_ATTEMPTS = 3
 Progress = Callable[[str, int, int], None]
 """Called with (layer id, bytes done, bytes total) while a pull downloads."""
 
@@ -67,16 +70,15 @@ def ensure_image(client: docker.DockerClient, reference: str, progress: Progress
 
 def copy_directory(client: docker.DockerClient, reference: str, directory: str, dest: Path) -> None:
     """``directory`` of the image, copied to ``dest`` without its ``.git`` (which may hold later history)."""
-    container = client.containers.create(reference, ["true"], network_disabled=True)
-    try:
-        stream, _ = container.get_archive(directory)
-        data = io.BytesIO(b"".join(stream))
-    except NotFound:
-        raise SandboxError(
-            f"image {reference} has no {directory} — it is not a SWE-bench instance image; check the row's image"
-        ) from None
-    finally:
-        container.remove(force=True)
+    for attempt in range(COPY_ATTEMPTS):
+        try:
+            data = _archive(client, reference, directory)
+            break
+        except NotFound as exc:  # a container never started can be pruned by anyone's cleanup before we read it
+            if "No such container" not in str(exc) or attempt == COPY_ATTEMPTS - 1:
+                raise SandboxError(
+                    f"image {reference} has no {directory} — it is not a SWE-bench instance image; check the row"
+                ) from None
     top = posixpath.basename(directory.rstrip("/"))
     with tarfile.open(fileobj=data) as tar:
         members = [m for m in tar.getmembers() if ".git" not in Path(m.name).parts[1:2]]
@@ -84,3 +86,15 @@ def copy_directory(client: docker.DockerClient, reference: str, directory: str, 
             member.name = posixpath.relpath(member.name, top)
         tar.extractall(dest, members=[m for m in members if m.name != "."], filter="tar")
     shutil.rmtree(dest / ".git", ignore_errors=True)
+
+
+def _archive(client: docker.DockerClient, reference: str, directory: str) -> io.BytesIO:
+    """A tar of ``directory`` from a container of the image that is created, read and removed, never started."""
+    labels = owner_labels("load", "copy-testbed")
+    created = client.api.create_container(reference, ["true"], network_disabled=True, labels=labels)
+    try:
+        stream, _ = client.api.get_archive(created["Id"], directory)
+        return io.BytesIO(b"".join(stream))
+    finally:
+        with contextlib.suppress(NotFound, APIError):
+            client.api.remove_container(created["Id"], force=True)

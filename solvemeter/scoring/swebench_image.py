@@ -100,6 +100,6 @@ async def _blame_the_image_if_clean_fails(
             return
     tail = " | ".join(log.strip().splitlines()[-2:])[-120:]
     raise SandboxError(
-        f"{task.id}: the environment of image {shlex.quote(spec.image or '')} is broken: the tests did not run even "
+        f"{task.id}: the image's environment is broken ({shlex.quote(spec.image or '')}): the tests did not run even "
         f"without a submission (exit {parse_test_exit_code(log)}: {tail}) — rebuild or re-pull the image"
     )

@@ -74,10 +74,13 @@ def load_rows(source: str | Path, *, split: str | None = None, revision: str | N
 def _parquet_rows(path: Path) -> list[tuple[str, Any]]:
     import datasets
 
+    datasets.disable_progress_bars()  # a local file: no download to follow
     try:
         table = datasets.load_dataset("parquet", data_files=str(path), split="train", cache_dir=_cache())
     except Exception as exc:  # the library raises many kinds (arrow, file system, schema)
         raise PackError(f"{path}: not a readable parquet file ({type(exc).__name__}: {exc}) — check the file") from None
+    finally:
+        datasets.enable_progress_bars()
     return [(f"row {i}", row) for i, row in enumerate(table)]
 
 
