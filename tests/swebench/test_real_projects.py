@@ -13,12 +13,11 @@ from tests.swebench.factories import write_jsonl
 from tests.swebench.real_projects import Project, instance_row
 from tests.swebench.test_evaluate import solvemeter
 
-PROJECTS = (
-    Project("pytest-dev/pluggy", "pluggy", "1.4.0", "1.5.0", source="src", tests="testing",
-            requirements=("setuptools-scm>=8",)),
-    Project("more-itertools/more-itertools", "more-itertools", "10.2.0", "10.3.0", source=".", tests="tests",
-            requirements=("flit_core>=3.2,<4",)),
-)  # fmt: skip
+PLUGGY = Project("pytest-dev/pluggy", "pluggy", "1.4.0", "1.5.0", "src", "testing", ("setuptools-scm>=8",))
+MORE_ITERTOOLS = Project(
+    "more-itertools/more-itertools", "more-itertools", "10.2.0", "10.3.0", ".", "tests", ("flit_core>=3.2,<4",)
+)
+PROJECTS = (PLUGGY, MORE_ITERTOOLS)
 
 
 @pytest.mark.slow
