@@ -172,6 +172,13 @@ class DockerSandbox:
         )
         return out.exit_code, out.stdout, out.stderr
 
+    def _normal(self, path: str) -> str:
+        """Absolute and normalised; a named image's repository directory is the workspace under another name."""
+        path = _normal(path)
+        if self._workdir and (path == self._workdir or path.startswith(self._workdir + "/")):
+            return WORKSPACE + path[len(self._workdir) :]
+        return path
+
     def _check_open(self) -> None:
         if self._closed:
             raise SandboxError("the sandbox is closed — open a new one")
@@ -233,7 +240,7 @@ class DockerSandbox:
 
     async def read_file(self, path: str) -> bytes:
         self._check_open()
-        path = _normal(path)
+        path = self._normal(path)
         with tarfile.open(fileobj=io.BytesIO(await self._get(path))) as tar:
             member = tar.next()
             if member is not None and member.issym():  # the archive API hands back the link itself
@@ -246,7 +253,7 @@ class DockerSandbox:
 
     async def write_file(self, path: str, data: bytes) -> None:
         self._check_open()
-        path = _normal(path)
+        path = self._normal(path)
         root = _writable_root(path)
         if root is None or path == root:
             raise SandboxError(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
@@ -258,7 +265,7 @@ class DockerSandbox:
 
     async def copy_in(self, src: Path, dest: str) -> None:
         self._check_open()
-        dest = _normal(dest)
+        dest = self._normal(dest)
         root = _writable_root(dest)
         if root is None:
             raise SandboxError(f"{dest} is read-only — copy into /workspace or /tmp")
@@ -280,7 +287,7 @@ class DockerSandbox:
 
     async def copy_out(self, src: str, dest: Path) -> None:
         self._check_open()
-        src = _normal(src)
+        src = self._normal(src)
         archive = await self._get(src)
         with tempfile.TemporaryDirectory(prefix="solvemeter-copy-") as scratch:
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:

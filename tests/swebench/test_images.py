@@ -20,11 +20,11 @@ from solvemeter.agents.base import NoModel
 from solvemeter.errors import SandboxError
 from solvemeter.runs.reading import load_run
 from solvemeter.runs.records import Outcome
-from solvemeter.sandboxes.base import Limits
+from solvemeter.sandboxes.base import Limits, SandboxSpec
 from solvemeter.sandboxes.engine import engine_client
 from solvemeter.suite import cli
 from solvemeter.suite.episode import Episode, EpisodePlan
-from solvemeter.tasks.models import Budget
+from solvemeter.tasks.models import Budget, Environment
 from solvemeter.tasks.swebench import load_swebench_pack
 from tests.factories import CommandAgent
 from tests.swebench.factories import (
@@ -151,8 +151,22 @@ def test_pack_validate_on_a_dataset_lists_a_broken_environment_apart(built, tmp_
     app = typer.Typer()
     app.command("validate")(cli.pack_validate)
     done = CliRunner().invoke(app, [str(rows), "--sandbox", "docker", "--json"], env={"SOLVEMETER_REPOS": None})
+    assert done.stdout, repr(done.exception)
     report = json.loads(done.stdout)
     assert done.exit_code == 1  # not sound to measure with while an environment is broken
     assert report["oracle_rate"] == 0.5 and report["null_rate"] == 0.0 and report["problems"] == []
     (broken,) = report["broken_environments"]
     assert broken.startswith("acme__calc-broken: ") and "environment is broken" in broken
+
+
+async def test_a_named_image_sandbox_shows_the_workspace_at_testbed_for_files_too(
+    built, docker_backend, tmp_path
+) -> None:
+    environment = Environment(image=expected_image("acme__calc-agent"), workdir="/testbed")
+    sandbox = await docker_backend.open(SandboxSpec(tmp_path, environment, label="named-image"))
+    try:
+        await sandbox.write_file("/testbed/note.txt", b"hello")  # an agent's file tool given the image's path
+        seen = await sandbox.exec("cat /workspace/note.txt; echo; pwd", timeout=30)
+    finally:
+        await sandbox.close()
+    assert seen.stdout.split() == ["hello", "/testbed"] and (tmp_path / "note.txt").read_text() == "hello"
