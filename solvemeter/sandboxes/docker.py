@@ -413,10 +413,12 @@ class DockerBackend:
     async def reap(self, run_id: str | None = None) -> int:
         """Remove containers of ``run_id``, or (when None) every container whose owning process is dead."""
         label = LABEL_RUN if run_id is None else f"{LABEL_RUN}={run_id}"
-        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": label})
+        # sparse: no inspect per container, which fails when another run removes one between list and inspect
+        listing = partial(self.client.containers.list, all=True, filters={"label": label}, sparse=True)
+        found = await asyncio.to_thread(listing)
         removed = 0
         for container in found:
-            if run_id is None and owner_alive(container.labels):
+            if run_id is None and owner_alive(container.attrs.get("Labels") or {}):
                 continue
             try:
                 await asyncio.to_thread(container.remove, force=True)
