@@ -12,6 +12,7 @@ import asyncio
 import io
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 import docker
@@ -21,6 +22,7 @@ from solvemeter.sandboxes import images
 from solvemeter.tasks.models import Environment
 from solvemeter.tasks.swebench_specs import TOOLING
 
+IMAGE_CONFIG = ["ENV PATH=/env/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "WORKDIR /testbed"]
 INSTALL = "/env/bin/python -m pip install --quiet --no-deps --no-build-isolation --no-index -e /testbed"
 BREAK_THE_ENVIRONMENT = "rm -rf /env"
 
@@ -55,10 +57,28 @@ def build_instance_image(
         tar.add(repository, arcname="testbed")
     context.seek(0)
     tags = [expected_image(i) for i in instance_ids]
-    for chunk in client.api.build(fileobj=context, custom_context=True, tag=tags[0], rm=True, decode=True, pull=False):
+    staging = f"solvemeter-test-staging:{tags[0].rpartition('/')[2].replace(':', '-')}"
+    for chunk in client.api.build(fileobj=context, custom_context=True, tag=staging, rm=True, decode=True, pull=False):
         if "error" in chunk:
             raise RuntimeError(f"building {tags[0]} failed: {chunk['error']}")
+    _flatten(client, staging, tags[0])
     for tag in tags[1:]:
         repository_name, _, label = tag.rpartition(":")
         client.images.get(tags[0]).tag(repository_name, label)
     return tags
+
+
+def _flatten(client: docker.DockerClient, staging: str, reference: str) -> None:
+    """Export and import: one layer, none of solvemeter's labels (which ``sandbox prune`` goes by), as an image
+    made elsewhere would come."""
+    container = client.api.create_container(staging, ["true"])
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".tar") as flat:
+            for chunk in client.api.export(container["Id"]):
+                flat.write(chunk)
+            flat.flush()
+            repository_name, _, label = reference.rpartition(":")
+            client.api.import_image_from_file(flat.name, repository=repository_name, tag=label, changes=IMAGE_CONFIG)
+    finally:
+        client.api.remove_container(container["Id"], force=True)
+        client.api.remove_image(staging, force=True)
