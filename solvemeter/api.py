@@ -122,6 +122,8 @@ async def arun(
     model: str | None = None,
     run_dir: Path | str | None = None,
     repos: Path | None = None,
+    split: str | None = None,
+    revision: str | None = None,
     max_steps: int | None = None,
     max_tokens: int | None = None,
     max_cost: float | None = None,
@@ -137,7 +139,13 @@ async def arun(
     if repos is not None and not Path(repos).is_dir():
         raise SolvemeterError(f"--repos {repos} is not a directory — pass the directory of owner__name clones")
     wanted: list[Any] = list(pack) if isinstance(pack, list | tuple) else [pack]
-    packs = [p if isinstance(p, Pack) else load_pack(p, repos=repos) for p in wanted]
+    from solvemeter.suite.swebench_cli import uses_images
+
+    images = uses_images(options.get("sandbox", "bwrap"))
+    packs = [
+        p if isinstance(p, Pack) else load_pack(p, repos=repos, split=split, revision=revision, images=images)
+        for p in wanted
+    ]
     budget = budget_of(max_steps=max_steps, max_tokens=max_tokens, max_cost_usd=max_cost, max_wall_s=max_wall)
     target = Path(run_dir) if run_dir is not None else default_run_dir(agent, [p.name for p in packs])
     if target.exists() and not target.is_dir():
@@ -156,7 +164,8 @@ def run(pack: PackChoice, **options: Any) -> Run:
 
     Options are the command line's, in Python spelling: ``agent``, ``model``, ``base_url``, ``run_dir``,
     ``epochs``, ``concurrency``, ``limit``, ``sandbox``, ``max_steps``, ``max_tokens``, ``max_cost``,
-    ``max_wall``, ``no_cost``, ``prices``, ``pricing``, ``retry_errors``, ``seed``, ``repos``, ``progress``.
+    ``max_wall``, ``no_cost``, ``prices``, ``pricing``, ``retry_errors``, ``seed``, ``repos``, ``split``,
+    ``revision``, ``network``, ``executor``, ``ray_address``, ``gpus``, ``gpu_type``, ``progress``.
     Works in a notebook too (whose event loop is already running): the run then gets a thread of its own.
     """
     try:

@@ -156,6 +156,11 @@ class PackRef(Frozen):
     version: str
     content_hash: str
     kind: str
+    dataset: str | None = None
+    """Packs made of dataset rows (SWE-bench instances): the hub dataset id, or the rows file's path."""
+    split: str | None = None
+    revision: str | None = None
+    """The hub commit the rows were read at; None for local files."""
 
 
 class ModelRef(Frozen):

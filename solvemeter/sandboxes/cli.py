@@ -16,9 +16,10 @@ import docker
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
-from solvemeter.sandboxes import images, limits
+from solvemeter.sandboxes import images, limits, registry
 from solvemeter.sandboxes.docker import DockerBackend
 from solvemeter.sandboxes.engine import docker_available, engine_client
 from solvemeter.tasks.loader import builtin_pack_names, load_pack
@@ -172,3 +173,34 @@ def status(as_json: JsonFlag = False) -> None:
     table.add_row("bwrap limits", report.bwrap_limits)
     table.add_row("--sandbox auto", report.auto_choice)
     Console().print(table)
+
+
+@sandbox_app.command("pull")
+def pull(
+    instances: Annotated[str, typer.Option(help="SWE-bench rows: a .json/.jsonl/.parquet file or a dataset name.")],
+    split: Annotated[str | None, typer.Option(help="Split of a dataset name (default: test).")] = None,
+    revision: Annotated[str | None, typer.Option(help="Revision (hub commit) of a dataset name.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pull ahead the images SWE-bench rows name (each once), with progress; present images are not pulled."""
+    from solvemeter.tasks.swebench import read_instances
+
+    references = sorted({i.image for i in read_instances(instances, split=split, revision=revision) if i.image})
+    client = engine_client()
+    with Progress(console=Console(stderr=True), disable=as_json) as progress:
+        rows = [_pull_one(client, reference, progress) for reference in references]
+    _show(rows, ["image", "id", "kind", "packs"], as_json)
+
+
+def _pull_one(client: docker.DockerClient, reference: str, progress: Progress) -> ImageRow:
+    """One bar per image: the bytes of all its layers together."""
+    bar = progress.add_task(reference, total=None)
+    layers: dict[str, tuple[int, int]] = {}
+
+    def advance(layer: str, done: int, total: int) -> None:
+        layers[layer] = (done, total)
+        progress.update(bar, completed=sum(d for d, _ in layers.values()), total=sum(t for _, t in layers.values()))
+
+    image_id = registry.ensure_image(client, reference, advance)
+    progress.update(bar, completed=1, total=1)
+    return ImageRow(reference=reference, id=image_id, kind="instance")

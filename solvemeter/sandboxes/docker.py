@@ -28,9 +28,10 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
+from docker.types import Mount
 
 from solvemeter.errors import SandboxError, SandboxRefused
-from solvemeter.sandboxes import images, network
+from solvemeter.sandboxes import images, network, registry
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
@@ -124,11 +125,14 @@ class DockerSandbox:
         self._api = api
         self._closed = False
         self._owner = (os.getuid(), os.getgid())
+        self._workdir = spec.environment.workdir if spec.environment.image else None
 
     async def exec(
         self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
     ) -> ExecResult:
         self._check_open()
+        if self._workdir and cwd == WORKSPACE:  # a named image's repository directory is the same mount
+            cwd = self._workdir
         token = secrets.token_hex(12)
         started = time.monotonic()
         if self.spec.proxy_socket is not None:
@@ -169,6 +173,13 @@ class DockerSandbox:
             on_deadline=None,
         )
         return out.exit_code, out.stdout, out.stderr
+
+    def _normal(self, path: str) -> str:
+        """Absolute and normalised; a named image's repository directory is the workspace under another name."""
+        path = _normal(path)
+        if self._workdir and (path == self._workdir or path.startswith(self._workdir + "/")):
+            return WORKSPACE + path[len(self._workdir) :]
+        return path
 
     def _check_open(self) -> None:
         if self._closed:
@@ -231,7 +242,7 @@ class DockerSandbox:
 
     async def read_file(self, path: str) -> bytes:
         self._check_open()
-        path = _normal(path)
+        path = self._normal(path)
         with tarfile.open(fileobj=io.BytesIO(await self._get(path))) as tar:
             member = tar.next()
             if member is not None and member.issym():  # the archive API hands back the link itself
@@ -244,7 +255,7 @@ class DockerSandbox:
 
     async def write_file(self, path: str, data: bytes) -> None:
         self._check_open()
-        path = _normal(path)
+        path = self._normal(path)
         root = _writable_root(path)
         if root is None or path == root:
             raise SandboxRefused(f"{path} is read-only — only /workspace and /tmp are writable in a sandbox")
@@ -256,7 +267,7 @@ class DockerSandbox:
 
     async def copy_in(self, src: Path, dest: str) -> None:
         self._check_open()
-        dest = _normal(dest)
+        dest = self._normal(dest)
         root = _writable_root(dest)
         if root is None:
             raise SandboxError(f"{dest} is read-only — copy into /workspace or /tmp")
@@ -278,7 +289,7 @@ class DockerSandbox:
 
     async def copy_out(self, src: str, dest: Path) -> None:
         self._check_open()
-        src = _normal(src)
+        src = self._normal(src)
         archive = await self._get(src)
         with tempfile.TemporaryDirectory(prefix="solvemeter-copy-") as scratch:
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
@@ -322,6 +333,10 @@ class DockerBackend:
 
     async def prepare(self, environment: Environment) -> str:
         client = await asyncio.to_thread(lambda: self.client)
+        if (reference := environment.image) is not None:  # a named image runs as it is: present, or pulled
+            pulled = partial(asyncio.to_thread, registry.ensure_image, client, reference)
+            self.images[reference] = await self._once(f"image:{reference}", pulled)
+            return reference
         self._base_id = await self._once("base", partial(images.ensure_base_image, client))
         base_id = self._base_id
         digest = images.environment_tag(environment, base_id)
@@ -356,15 +371,24 @@ class DockerBackend:
             raise
         return DockerSandbox(spec, container, self.client.api)
 
+    @staticmethod
+    def _proxy_mounts(spec: SandboxSpec) -> list[Mount]:
+        """The harness proxy's socket inside the container, when the run has a network policy."""
+        if spec.proxy_socket is None:
+            return []
+        return [Mount(network.SANDBOX_SOCKET, str(spec.proxy_socket), type="bind")]
+
     def _create(self, spec: SandboxSpec, image: str) -> Container:
         limits = spec.limits
         memory = limits.memory_mb * 2**20
         workspace = spec.workspace.resolve()
         tmpfs = {"/tmp": f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,mode=1777"}
+        named = spec.environment.image is not None
+        roots = [WORKSPACE, *([spec.environment.workdir] if named and spec.environment.workdir else [])]
         for hidden in spec.hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
             hidden = hidden.resolve()
             if hidden.is_dir() and workspace in hidden.parents:
-                tmpfs[f"{WORKSPACE}/{hidden.relative_to(workspace)}"] = "ro,size=4k"
+                tmpfs.update({f"{root}/{hidden.relative_to(workspace)}": "ro,size=4k" for root in roots})
         try:
             return self.client.containers.create(
                 image,
@@ -374,7 +398,10 @@ class DockerBackend:
                 hostname="sandbox",
                 user=f"{os.getuid()}:{os.getgid()}",
                 working_dir=WORKSPACE,
-                environment={**images.RUNTIME_ENV, **(network.proxy_environment() if spec.proxy_socket else {})},
+                environment={
+                    **({} if named else images.RUNTIME_ENV),  # a named image keeps its own PATH and HOME
+                    **(network.proxy_environment() if spec.proxy_socket else {}),
+                },
                 network_mode="none",
                 mem_limit=memory,
                 memswap_limit=memory,
@@ -382,9 +409,9 @@ class DockerBackend:
                 pids_limit=limits.pids,
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
-                read_only=True,
+                read_only=not named,  # SWE-bench's eval scripts may reinstall into the image's environment
                 tmpfs=tmpfs,
-                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}, **network.socket_volume(spec)},
+                mounts=[Mount(root, str(workspace), type="bind") for root in roots] + self._proxy_mounts(spec),
                 labels=owner_labels(spec.run_id, spec.label),
             )
         except APIError as exc:
@@ -398,10 +425,12 @@ class DockerBackend:
     async def reap(self, run_id: str | None = None) -> int:
         """Remove containers of ``run_id``, or (when None) every container whose owning process is dead."""
         label = LABEL_RUN if run_id is None else f"{LABEL_RUN}={run_id}"
-        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": label})
+        # sparse: no inspect per container, which fails when another run removes one between list and inspect
+        listing = partial(self.client.containers.list, all=True, filters={"label": label}, sparse=True)
+        found = await asyncio.to_thread(listing)
         removed = 0
         for container in found:
-            if run_id is None and owner_alive(container.labels):
+            if run_id is None and owner_alive(container.attrs.get("Labels") or {}):
                 continue
             try:
                 await asyncio.to_thread(container.remove, force=True)

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 from solvemeter.errors import SolvemeterError
 from solvemeter.runs.trajectory import NetworkRequest
-from solvemeter.sandboxes.base import SandboxSpec
 from solvemeter.tasks.models import Frozen
 
 SANDBOX_SOCKET = "/run/solvemeter/proxy.sock"
@@ -129,13 +128,6 @@ def through_proxy(command: str, python: str) -> str:
     start = shlex.join([python, "-I", "-S", "-c", FORWARDER, SANDBOX_SOCKET, str(FORWARDER_PORT)])
     failed = "echo 'solvemeter: the network forwarder did not start' >&2; exit 125"
     return f"{start} || {{ {failed}; }}\n{command}"
-
-
-def socket_volume(spec: SandboxSpec) -> dict[str, dict[str, str]]:
-    """The Docker volume that shows the proxy's socket inside a container (none without a policy)."""
-    if spec.proxy_socket is None:
-        return {}
-    return {str(spec.proxy_socket): {"bind": SANDBOX_SOCKET, "mode": "rw"}}
 
 
 class EgressProxy:

@@ -26,6 +26,7 @@ from swebench.harness.grading import (
 )
 from swebench.types import TestSpec
 
+from solvemeter.errors import SandboxError
 from solvemeter.runs.records import EpisodeResult, Outcome, SweGrade, TestOutcome
 from solvemeter.sandboxes.base import WORKSPACE, Sandbox
 from solvemeter.scoring.runner import Account
@@ -41,6 +42,9 @@ TEST_PATCH_PATH = "/tmp/solvemeter-test.patch"
 TIMED_OUT = "[tests timed out after {seconds:g}s]"
 LOG_TAIL_CHARS = 4000
 REPORT_SCHEMA_VERSION = 2
+BASE_IDENTITY = ("-c", "user.name=solvemeter", "-c", "user.email=solvemeter@localhost", "-c", "commit.gpgsign=false")
+BASE_DATES = {"GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z"}
+"""Fixed, so the grading tree's commit is the same for the same tree."""
 """The ``schema_version`` of SWE-bench's own run report, whose keys this report keeps."""
 
 _OVERLAY_SCRIPT = f"""\
@@ -98,12 +102,12 @@ def test_spec(task: SweTask, spec: SweBenchSpec) -> TestSpec:
     )
 
 
-def read_log(task: SweTask, spec: SweBenchSpec, log: str) -> tuple[dict[str, str], bool]:
+def read_log(task: SweTask, spec: SweBenchSpec, log: str, made: TestSpec | None = None) -> tuple[dict[str, str], bool]:
     """SWE-bench's reading of a test log: the status of each test, and whether the log describes a real run."""
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".log") as file:
         file.write(log)
         file.flush()
-        return get_logs_eval(test_spec(task, spec), file.name)
+        return get_logs_eval(made or test_spec(task, spec), file.name)
 
 
 async def apply_test_patch(sandbox: Sandbox, spec: SweBenchSpec) -> tuple[bool, str]:
@@ -112,14 +116,30 @@ async def apply_test_patch(sandbox: Sandbox, spec: SweBenchSpec) -> tuple[bool, 
     return applied.ok, applied.output
 
 
+async def commit_base(sandbox: Sandbox, spec: SweBenchSpec) -> None:
+    """Make the clean tree a one-commit git repository (tagged with the upstream's nearest tag, if any): install
+    commands that read the version from git (setuptools-scm) need one, and eval scripts restore files from it."""
+    tag = f" && git tag {shlex.quote(spec.version_tag)}" if spec.version_tag else ""
+    script = f"git init -q && git add -A && git {' '.join(BASE_IDENTITY)} commit -q --no-verify -m base{tag}"
+    made = await sandbox.exec(script, timeout=300, env=BASE_DATES)
+    if not made.ok:
+        raise SandboxError(f"could not make the grading tree a git repository: {made.output.strip()[-300:]}")
+
+
 async def grade_swebench(task: SweTask, submission: Submission, room: GradingSandbox) -> Graded:
     """Grade ``submission`` in ``room``, whose workspace holds the instance's tree at base_commit."""
     spec = task.swebench
     if spec is None:
         raise ValueError(f"{task.id} is not a SWE-bench instance")
+    sandbox = room.sandbox
+    await commit_base(sandbox, spec)
     kept, findings = screen(submission, set(spec.test_files).__contains__, None)
     findings += left_out(kept.apply(room.workspace))
-    sandbox = room.sandbox
+    if spec.image is not None:  # swebench 5 rows in their own image: the row's eval script, as published
+        from solvemeter.scoring.swebench_image import grade_in_image
+
+        grade = await grade_in_image(task, spec, sandbox, bool(kept.paths), kept.dropped)
+        return Graded(grade, tuple(findings))
     applied, output = await apply_test_patch(sandbox, spec)
     if not applied:
         tail = f"the test patch does not apply: {output}"

@@ -85,6 +85,8 @@ async def make_run_request(
 ) -> AsyncIterator[RunRequest]:
     """A ready RunRequest; for model-driven agents the endpoint (and the local server, if used) lives this long.
     The defaults are the command line's (and the Python API's)."""
+    if budget is not None and budget.max_cost_usd is not None and no_cost:
+        raise SolvemeterError("--max-cost cannot be enforced on an unpriced run — drop --max-cost or --no-cost")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise SolvemeterError(f"--base-url {base_url} is not an http(s) URL — write e.g. http://127.0.0.1:8000/v1")
     factory = agent_factory(agent)

@@ -123,6 +123,8 @@ RayAddressOpt = Annotated[
     str | None,
     typer.Option("--ray-address", help="auto (the cluster this machine joined) or ray://HOST:PORT; none: start one."),
 ]
+SplitOpt = Annotated[str | None, typer.Option(help="Split of a dataset named by --pack (default: test).")]
+RevisionOpt = Annotated[str | None, typer.Option(help="Revision (hub commit) of a dataset named by --pack.")]
 
 
 @pack_app.command("list")
@@ -189,15 +191,18 @@ def pack_validate(
     sandbox: SandboxOpt = "bwrap",
     as_json: JsonFlag = False,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
+    split: SplitOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
     """Oracle scores 1 and null 0 on every task, hidden files stay hidden, results are stable. Exit 1 if not."""
     import asyncio
 
     from solvemeter.suite.choices import make_backend
+    from solvemeter.suite.swebench_cli import uses_images
     from solvemeter.suite.validate import validate_pack
     from solvemeter.tasks.loader import load_pack
 
-    pack = load_pack(name_or_path)
+    pack = load_pack(name_or_path, split=split, revision=revision, images=uses_images(sandbox))
     report = asyncio.run(validate_pack(pack, make_backend(sandbox), concurrency=concurrency))
     if as_json:
         print(report.model_dump_json(indent=2))
@@ -209,6 +214,8 @@ def pack_validate(
         )
         for problem in report.problems:
             out.print(f"  [red]✗[/] {problem}")
+        for broken in report.broken_environments:
+            out.print(f"  [yellow]![/] environment broken (not the task's fault): {broken}")
         if report.ok:
             out.print("[green]pack is sound[/]")
     if not report.ok:
@@ -217,7 +224,9 @@ def pack_validate(
 
 @app.command("run")
 def run(
-    pack: Annotated[list[str], typer.Option("--pack", help="Pack name, path or SWE-bench file; repeat for several.")],
+    pack: Annotated[
+        list[str], typer.Option("--pack", help="Pack name or path, SWE-bench file or dataset; repeat for several.")
+    ],
     agent: Annotated[
         str, typer.Option(help="oracle, null, shell, react, an installed agent's name, or module:attr (your graph).")
     ] = "shell",
@@ -251,6 +260,8 @@ def run(
         str,
         typer.Option(help="What the agent's sandbox may reach through a logging proxy: none, any, allow=HOST[,HOST]."),
     ] = "none",
+    split: SplitOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
     """Run an agent on packs; resumable: the same --run-dir skips finished (task, epoch) pairs."""
     from solvemeter.api import run as start_run
@@ -280,6 +291,8 @@ def run(
         network=network,
         gpus=gpus,
         gpu_type=gpu_type,
+        split=split,
+        revision=revision,
     )
     solved = sum(r.resolved for r in result.results)
     out = console()

@@ -93,7 +93,17 @@ def build_manifest(request: RunRequest, run_id: str, plans: list[EpisodePlan], e
         run_id=run_id,
         suite_version=solvemeter.__version__,
         packs=tuple(
-            PackRef(name=p.name, version=p.version, content_hash=p.content_hash, kind=p.kind.value)
+            PackRef(
+                name=p.name,
+                version=p.version,
+                content_hash=p.content_hash,
+                kind=p.kind.value,
+                **(
+                    {"dataset": p.dataset.id, "split": p.dataset.split, "revision": p.dataset.revision}
+                    if p.dataset
+                    else {}
+                ),
+            )
             for p in request.packs
         ),
         model=request.model,

@@ -37,7 +37,7 @@ from solvemeter.tasks.commits import (
     why_not_a_task,
 )
 from solvemeter.tasks.models import Environment, Frozen
-from solvemeter.tasks.swebench import DEFAULT_INSTALL
+from solvemeter.tasks.swebench_specs import DEFAULT_INSTALL
 
 PYTEST = "python -m pytest -rA -p no:cacheprovider"
 VERSION_VARIABLE = "SETUPTOOLS_SCM_PRETEND_VERSION"

@@ -37,6 +37,11 @@ APPLY_COMMANDS = (
 """SWE-bench's ways of applying a prediction, in its order (``--reject`` left out: it applies part of a patch)."""
 RESET = "git checkout --quiet -- . && git clean -fdq"
 
+SplitOpt = Annotated[str | None, typer.Option(help="Dataset split, for a dataset name (default: test).")]
+RevisionOpt = Annotated[
+    str | None, typer.Option(help="Dataset revision (a hub commit) to pin; default: the current one, recorded.")
+]
+
 swebench_app = typer.Typer(no_args_is_help=True, help="Grade SWE-bench predictions; load SWE-bench instance files.")
 console = Console()
 
@@ -73,10 +78,20 @@ class PredictionAgent:
         return AgentResult(StopReason.AGENT_ERROR, error=f"the predicted patch does not apply: {outputs[0]}")
 
 
-def read_predictions(source: str, instances: Path) -> tuple[dict[str, str | None], str]:
+def uses_images(sandbox: SandboxChoice | str) -> bool:
+    """Whether rows that name an image run in it: only where episodes run in Docker."""
+    from solvemeter.sandboxes.engine import docker_available
+
+    return sandbox == "docker" or (sandbox == "auto" and docker_available())
+
+
+def read_predictions(
+    source: str, instances: str | Path, *, split: str | None = None, revision: str | None = None
+) -> tuple[dict[str, str | None], str]:
     """instance_id → model_patch, and the model's name; ``gold`` and ``empty`` are made from the instances."""
     if source in ("gold", "empty"):
-        return {i.instance_id: i.patch if source == "gold" else "" for i in read_instances(instances)}, source
+        known = read_instances(instances, split=split, revision=revision)
+        return {i.instance_id: i.patch if source == "gold" else "" for i in known}, source
     path = Path(source)
     if not path.is_file():
         raise SolvemeterError(f"{source}: no such predictions file — pass a JSONL file, 'gold' or 'empty'")
@@ -101,7 +116,7 @@ def read_predictions(source: str, instances: Path) -> tuple[dict[str, str | None
 
 
 async def evaluate_predictions(
-    instances: Path,
+    instances: str | Path,
     patches: dict[str, str | None],
     model: str,
     *,
@@ -112,17 +127,26 @@ async def evaluate_predictions(
     name: str | None,
     concurrency: int,
     progress: bool,
+    split: str | None = None,
+    revision: str | None = None,
 ) -> SweBenchReport:
     """Run one episode per prediction and write the run's SWE-bench report next to its records."""
-    ids = [i.instance_id for i in read_instances(instances)]
+    ids = [i.instance_id for i in read_instances(instances, split=split, revision=revision)]
     unknown = sorted(set(patches) - set(ids))
     if unknown:
         raise SolvemeterError(
-            f"predictions name instances not in {instances.name}: {', '.join(unknown[:5])} — "
+            f"predictions name instances not in {Path(str(instances)).name}: {', '.join(unknown[:5])} — "
             "drop them or pass the instances file they were made for"
         )
     pack = load_swebench_pack(
-        instances, repos=repos, name=name, clone_url_template=clone_url_template, instance_ids=set(patches)
+        instances,
+        repos=repos,
+        name=name,
+        clone_url_template=clone_url_template,
+        instance_ids=set(patches),
+        split=split,
+        revision=revision,
+        images=uses_images(sandbox),
     )
     request = RunRequest(
         packs=[pack],
@@ -142,7 +166,10 @@ async def evaluate_predictions(
 
 @swebench_app.command("evaluate")
 def evaluate(
-    instances: Annotated[Path, typer.Option(help="SWE-bench instances, as published (.json array or .jsonl).")],
+    instances: Annotated[
+        str,
+        typer.Option(help="SWE-bench instances: a .json/.jsonl/.parquet file, or a dataset (lite, verified, o/n)."),
+    ],
     predictions: Annotated[
         str, typer.Option(help="JSONL of instance_id, model_name_or_path, model_patch; or 'gold' or 'empty'.")
     ],
@@ -155,11 +182,14 @@ def evaluate(
     name: Annotated[str | None, typer.Option(help="Pack name (default: the instances file's stem).")] = None,
     concurrency: Annotated[int, typer.Option(min=1)] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    split: SplitOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
     """Grade predictions with SWE-bench's rules; writes episode records and swebench-report.json."""
-    patches, model = read_predictions(predictions, instances)
+    patches, model = read_predictions(predictions, instances, split=split, revision=revision)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    target = run_dir or Path("runs") / f"{stamp}-swebench-{instances.stem}-{model.replace('/', '__')}"
+    stem = Path(instances).stem if Path(instances).suffix else instances.split("/")[-1]
+    target = run_dir or Path("runs") / f"{stamp}-swebench-{stem}-{model.replace('/', '__')}"
     report = asyncio.run(
         evaluate_predictions(
             instances,
@@ -172,6 +202,8 @@ def evaluate(
             name=name,
             concurrency=concurrency,
             progress=not as_json,
+            split=split,
+            revision=revision,
         )
     )
     if as_json:

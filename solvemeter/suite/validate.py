@@ -18,7 +18,7 @@ from solvemeter.agents.base import Agent, NoModel
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
 from solvemeter.runs.reading import Run
-from solvemeter.runs.records import EpisodeResult, ModelRef, QaGrade, SweGrade
+from solvemeter.runs.records import EpisodeResult, ModelRef, Outcome, QaGrade, SweGrade
 from solvemeter.sandboxes.base import SandboxBackend, SandboxSpec
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.suite.kinds import kind_of
@@ -36,10 +36,12 @@ class ValidationReport(Frozen):
     oracle_runs_agree: bool
     problems: list[str]
     wall_s: float
+    broken_environments: tuple[str, ...] = ()
+    """Tasks whose sandbox or environment failed (infra_error): listed apart, as the environment's fault."""
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.broken_environments
 
 
 def _file_digests(root: Path) -> dict[str, Path]:
@@ -92,10 +94,13 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
         second = await _run(pack, OracleAgent(), backend, Path(tmp) / "oracle-2", concurrency)
         null = await _run(pack, NullAgent(), backend, Path(tmp) / "null", concurrency)
     problems: list[str] = []
+    broken = {r.task_id: _why(r) for r in (*first.results, *null.results) if r.outcome is Outcome.INFRA_ERROR}
     for r in first.results:
-        if not r.resolved:
+        if not r.resolved and r.task_id not in broken:
             problems.append(f"{r.task_id}: the oracle does not solve it ({r.outcome.value}: {_why(r)})")
     for r in null.results:
+        if r.task_id in broken:
+            continue
         if r.resolved or r.score > 0:
             problems.append(f"{r.task_id}: doing nothing scores {r.score:g} — its tests do not test the fix")
     agree = {r.task_id: r.score for r in first.results} == {r.task_id: r.score for r in second.results}
@@ -115,6 +120,7 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
         oracle_runs_agree=agree,
         problems=problems,
         wall_s=round(time.monotonic() - started, 2),
+        broken_environments=tuple(f"{task}: {why}" for task, why in sorted(broken.items())),
     )
 
 

@@ -49,11 +49,20 @@ def resolve_pack_path(name_or_path: str | Path) -> Path:
     raise PackError(f"no pack named '{name_or_path}' — use a built-in pack ({known}) or a directory with a pack.toml")
 
 
-def load_pack(name_or_path: str | Path, *, check_patches: bool = True, repos: Path | None = None) -> Pack:
-    """A pack directory, a built-in pack's name, a SWE-bench instances file (.json/.jsonl; ``repos`` = mirrors),
-    or a GAIA directory (metadata.jsonl and attachments)."""
+def load_pack(
+    name_or_path: str | Path,
+    *,
+    check_patches: bool = True,
+    repos: Path | None = None,
+    split: str | None = None,
+    revision: str | None = None,
+    images: bool = False,
+) -> Pack:
+    """A pack directory, a built-in pack's name, SWE-bench instances (a .json/.jsonl/.parquet file or a dataset
+    name; ``repos`` = mirrors; ``split``/``revision`` for hub datasets; ``images``: rows run in their images), or a
+    GAIA directory (metadata.jsonl and attachments)."""
     if is_instances_file(name_or_path):
-        return load_swebench_pack(Path(name_or_path), repos=repos)
+        return load_swebench_pack(name_or_path, repos=repos, split=split, revision=revision, images=images)
     if is_gaia_dir(name_or_path):
         return load_gaia_pack(Path(name_or_path))
     root = resolve_pack_path(name_or_path)

@@ -45,6 +45,12 @@ class Environment(Frozen):
     requirements: tuple[str, ...] = ()
     install_commands: tuple[str, ...] = ()
     """Extra shell commands run after pip, with the repository at /workspace (SWE-bench instances use these)."""
+    image: str | None = None
+    """A named image to run in as it is (SWE-bench's instance images); requirements are then not installed.
+    Only the Docker backend honours it."""
+    workdir: str | None = None
+    """Where the named image keeps the repository (``/testbed``): the workspace is mounted there as well as at
+    /workspace, and commands run there."""
 
 
 class PackManifest(Frozen):
@@ -100,10 +106,17 @@ class SweBenchSpec(Frozen):
     log_parser: str = "parse_log_pytest"
     """A name in ``swebench.harness.log_parsers.PARSER_REGISTRY``."""
     eval_type: Literal["pass_and_fail", "fail_only"] = "pass_and_fail"
-    spec_source: Literal["instance", "swebench", "default"]
-    """Where the test command came from: the instance's own keys, the swebench package, or solvemeter's default."""
+    spec_source: Literal["instance", "swebench", "solvemeter", "default"]
+    """Where the test command came from: the row's own keys, swebench, solvemeter's table, or its default."""
     difficulty: str | None = None
     timeout_s: float = Field(default=1800, gt=0)
+    image: str | None = None
+    """The instance's image (swebench 5 rows): grading runs ``eval_script`` in a fresh container of it."""
+    eval_script: str | None = None
+    """The row's own eval script, run as published (its base_commit pointed at the grading tree's commit)."""
+    version_tag: str | None = None
+    """The nearest tag at base_commit in the upstream repository, set on the grading tree's one commit so that
+    packaging that reads its version from git (setuptools-scm) sees a release version."""
 
 
 class SweTask(Frozen):
@@ -175,11 +188,24 @@ class QaTask(Frozen):
 Task = Annotated[SweTask | QaTask, Field(discriminator="kind")]
 
 
+class DatasetRef(Frozen):
+    """Which rows a pack loaded from a dataset was made of (SWE-bench instances): the manifest records it."""
+
+    id: str
+    """The hub dataset id, or the local file's path."""
+    split: str | None = None
+    revision: str | None = None
+    """The hub commit the rows were read at (None for local files)."""
+    content_hash: str
+
+
 class Pack(Frozen):
     manifest: PackManifest
     root: Path
     tasks: tuple[SweTask | QaTask, ...]
     content_hash: str
+    dataset: DatasetRef | None = None
+    """Set on packs made of dataset rows (SWE-bench instances)."""
 
     @property
     def name(self) -> str:

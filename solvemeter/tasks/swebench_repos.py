@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +112,8 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def materialise(instance: Instance, mirror: Path) -> Path:
-    """The tree of ``mirror`` at the instance's base_commit, without history; built once into the cache."""
-    root = instances_cache() / f"{instance.instance_id.replace('/', '_')}-{instance.base_commit[:12]}"
+def _cached_tree(root: Path, build: Callable[[Path], dict[str, str | None]]) -> Path:
+    """``root/repo``, built once by ``build(checkout)`` (which returns what the marker records)."""
     tree = root / "repo"
     if (root / COMPLETE_MARKER).exists():
         return tree
@@ -122,15 +121,49 @@ def materialise(instance: Instance, mirror: Path) -> Path:
         if (root / COMPLETE_MARKER).exists():
             return tree
         with tempfile.TemporaryDirectory(dir=instances_cache(), prefix=".checkout-") as scratch:
-            checkout = _checkout(instance, mirror, Path(scratch) / "repo")
+            checkout = Path(scratch) / "repo"
+            facts = build(checkout)
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)
             checkout.rename(tree)
-        (root / COMPLETE_MARKER).write_text(json.dumps({"repo": instance.repo, "base_commit": instance.base_commit}))
+        (root / COMPLETE_MARKER).write_text(json.dumps(facts))
     return tree
 
 
-def _checkout(instance: Instance, mirror: Path, checkout: Path) -> Path:
+def materialise(instance: Instance, mirror: Path) -> Path:
+    """The tree of ``mirror`` at the instance's base_commit, without history; built once into the cache."""
+    root = instances_cache() / f"{instance.instance_id.replace('/', '_')}-{instance.base_commit[:12]}"
+    return _cached_tree(root, lambda checkout: _checkout(instance, mirror, checkout))
+
+
+def image_tree(instance: Instance, image: str, directory: str) -> Path:
+    """``directory`` of the instance's image (pulled if the engine lacks it), without history; once per image id."""
+    from solvemeter.sandboxes import registry  # only image rows need a Docker engine at load time
+    from solvemeter.sandboxes.engine import engine_client
+
+    client = engine_client()
+    image_id = registry.ensure_image(client, image)
+    root = instances_cache() / f"{instance.instance_id.replace('/', '_')}-image-{image_id.split(':')[-1][:12]}"
+
+    def copy(checkout: Path) -> dict[str, str | None]:
+        checkout.mkdir()
+        registry.copy_directory(client, image, directory, checkout)
+        return {"repo": instance.repo, "base_commit": instance.base_commit, "image": image, "image_id": image_id}
+
+    return _cached_tree(root, copy)
+
+
+def version_tag(tree: Path) -> str | None:
+    """The nearest tag at base_commit that materialising found in the upstream history, if any."""
+    try:
+        facts = json.loads((tree.parent / COMPLETE_MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    tag = facts.get("version_tag") if isinstance(facts, dict) else None
+    return tag if isinstance(tag, str) and tag else None
+
+
+def _checkout(instance: Instance, mirror: Path, checkout: Path) -> dict[str, str | None]:
     if _git("-C", mirror, "rev-parse", "--git-dir").returncode != 0:
         raise PackError(f"{mirror}: not a git repository — a mirror is a clone (bare or not) of {instance.repo}")
     cloned = _git("clone", "--quiet", "--shared", "--no-checkout", mirror.resolve(), checkout)
@@ -139,8 +172,10 @@ def _checkout(instance: Instance, mirror: Path, checkout: Path) -> Path:
     commit = instance.base_commit
     if _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=checkout).returncode != 0:
         raise PackError(f"{mirror}: has no commit {commit} for {instance.instance_id} — fetch it into the mirror")
+    described = _git("describe", "--tags", "--abbrev=0", commit, cwd=checkout)
     shutil.rmtree(checkout / ".git")  # the agent gets the tree, never the history that holds the fix
-    return checkout
+    tag = described.stdout.strip() if described.returncode == 0 else None
+    return {"repo": instance.repo, "base_commit": commit, "version_tag": tag}
 
 
 def _write_once(path: Path, text: str) -> Path:

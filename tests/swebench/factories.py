@@ -112,3 +112,68 @@ def instance(base: str, patches: dict[str, str], instance_id: str = "acme__calc-
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+PUBLISHED_COLUMNS = (
+    "repo",
+    "instance_id",
+    "base_commit",
+    "patch",
+    "test_patch",
+    "problem_statement",
+    "hints_text",
+    "created_at",
+    "version",
+    "FAIL_TO_PASS",
+    "PASS_TO_PASS",
+    "environment_setup_commit",
+    "difficulty",
+    "image",
+    "log_parser",
+    "eval_type",
+    "eval_script",
+)
+"""The columns of a swebench 5 dataset (SWE-bench Verified's, with difficulty), every one a string column:
+lists JSON-encoded, and a column a row lacks filled with "" (one schema for every row), as swebench publishes."""
+
+
+def write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Rows as swebench 5 publishes them to the hub: one parquet file of string columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(column, pa.string()) for column in PUBLISHED_COLUMNS])
+    strings = [
+        {c: (v if isinstance(v := row.get(c, ""), str) else json.dumps(v)) for c in PUBLISHED_COLUMNS} for row in rows
+    ]
+    pq.write_table(pa.Table.from_pylist(strings, schema=schema), path)
+    return path
+
+
+def official_eval_script(base: str, test_patch: str, activate: str = "source /env/bin/activate") -> str:
+    """An eval script in the shape of SWE-bench's published ones: activate the image's environment, restore the
+    test files, apply the test patch from a heredoc, run the tests between the markers, restore the test files."""
+    files = "tests/test_add.py"
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            "set -uxo pipefail",
+            activate,
+            "cd /testbed",
+            "git config --global --add safe.directory /testbed",
+            "cd /testbed",
+            "git status",
+            "git show",
+            f"git -c core.fileMode=false diff {base}",
+            activate,
+            f"git checkout {base} {files}",
+            "git apply -v - <<'EOF_114329324912'",
+            test_patch.rstrip("\n"),
+            "EOF_114329324912",
+            ": '>>>>> Start Test Output'",
+            "pytest -rA tests/test_add.py tests/test_neg.py",
+            ": '>>>>> End Test Output'",
+            f"git checkout {base} {files}",
+            "",
+        ]
+    )

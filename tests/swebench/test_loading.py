@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from solvemeter.errors import PackError
-from solvemeter.tasks import swebench
+from solvemeter.tasks import swebench_specs
 from solvemeter.tasks.loader import load_pack
 from solvemeter.tasks.swebench import load_swebench_pack, repo_parsers
 from tests.swebench.factories import F2P, P2P, instance, make_mirrors, make_upstream, write_jsonl
@@ -119,8 +119,8 @@ def test_unknown_repositories_get_the_default_spec(mirrors, tmp_path: Path) -> N
     spec = task.swebench
     assert spec.spec_source == "default" and spec.log_parser == "parse_log_pytest"
     assert spec.test_command == "python -m pytest -rA -p no:cacheprovider tests/test_add.py tests/test_neg.py"
-    assert spec.install_commands == (swebench.DEFAULT_INSTALL,)
-    assert set(swebench.TOOLING) <= set(task.environment.requirements)
+    assert spec.install_commands == (swebench_specs.DEFAULT_INSTALL,)
+    assert set(swebench_specs.TOOLING) <= set(task.environment.requirements)
     assert spec.test_files == ("tests/test_add.py",)
 
 
@@ -171,7 +171,7 @@ def test_a_repository_swebench_has_a_spec_for_uses_its_test_command_install_and_
 def test_swebench_per_repository_parsers_are_used() -> None:
     parsers = repo_parsers()
     assert parsers["django/django"] == "parse_log_django" and parsers["sympy/sympy"] == "parse_log_sympy"
-    assert swebench.known_parser("parse_log_django") and not swebench.known_parser("parse_log_nothing")
+    assert swebench_specs.known_parser("parse_log_django") and not swebench_specs.known_parser("parse_log_nothing")
 
 
 def test_a_test_patch_that_does_not_apply_is_refused_at_load(mirrors, tmp_path: Path) -> None:
