@@ -19,6 +19,7 @@ from solvemeter.errors import SolvemeterError
 from solvemeter.runs.reading import load_run
 from solvemeter.runs.records import Outcome
 from solvemeter.sandboxes.bwrap import BwrapBackend
+from solvemeter.suite.choices import agent_factory
 from solvemeter.suite.endpoints import TokenPricing, model_run_request
 from solvemeter.suite.executor import execute
 from solvemeter.tasks.models import Budget, Pack
@@ -57,7 +58,7 @@ async def test_a_gpu_server_run_records_its_gpus_and_charges_idle_time_to_the_ru
     async with (
         ScriptedEndpoint(lambda n, body: [FIX, SUBMIT][(n - 1) % 2]) as endpoint,
         model_run_request(
-            agent="shell",
+            agent=agent_factory("shell"),
             model="vllm/scripted",
             base_url=endpoint.base_url,
             no_cost=False,
@@ -80,7 +81,7 @@ async def test_a_gpu_server_run_records_its_gpus_and_charges_idle_time_to_the_ru
 async def test_gpus_are_refused_for_a_model_that_is_not_served_on_gpus(pack: Pack, tmp_path: Path) -> None:
     with pytest.raises(SolvemeterError, match="--gpus and --gpu-type describe a vLLM server"):
         async with model_run_request(
-            agent="shell",
+            agent=agent_factory("shell"),
             model="openai/gpt-4o-mini",
             base_url="http://127.0.0.1:9/v1",
             no_cost=False,
