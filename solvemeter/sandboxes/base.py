@@ -15,6 +15,9 @@ from pydantic import Field
 from solvemeter.tasks.models import Environment, Frozen
 
 WORKSPACE = "/workspace"
+PATH = "/env/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SANDBOX_ENV = {"PATH": PATH, "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "/env"}
+"""The whole environment a sandbox starts from, on every backend: nothing of the runner's (API keys) gets in."""
 MAX_OUTPUT_BYTES = 1_000_000
 """Output kept per stream; the rest is drained and dropped so a runaway command cannot exhaust memory."""
 

@@ -17,13 +17,12 @@ from pathlib import Path
 import solvemeter
 from solvemeter.errors import SandboxError
 from solvemeter.sandboxes import limits as cgroups
-from solvemeter.sandboxes.base import WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.base import SANDBOX_ENV, WORKSPACE, ExecResult, Sandbox, SandboxSpec
 from solvemeter.sandboxes.environments import build_virtualenv, environment_hash, host_python_base
 from solvemeter.sandboxes.process import run_process
 from solvemeter.tasks.models import Environment
 
 SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-PATH = "/env/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def bwrap_executable() -> str:
@@ -86,15 +85,7 @@ class BwrapSandbox:
             "/",  # the root tmpfs bwrap builds on: nothing may be planted outside the workspace
         ]
 
-    def _argv(self, command: str, cwd: str, env: dict[str, str] | None) -> list[str]:
-        variables = {
-            "PATH": PATH,
-            "HOME": "/tmp",
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "VIRTUAL_ENV": "/env",
-            **(env or {}),
-        }
+    def _argv(self, command: str, cwd: str, variables: dict[str, str]) -> list[str]:
         setenv = [arg for k, v in variables.items() for arg in ("--setenv", k, v)]
         bwrap = [
             bwrap_executable(),
@@ -115,7 +106,7 @@ class BwrapSandbox:
             command,
         ]
         limit = self.cgroup.enter_command() if self.cgroup else cgroups.rlimit_command(self.spec.limits)
-        return ["/bin/sh", "-c", f"{limit} && exec {shlex.join(bwrap)}"]
+        return ["/bin/sh", "-c", f"{limit} && exec {shlex.join([*cgroups.cpu_fallback(self.cgroup), *bwrap])}"]
 
     async def exec(
         self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
@@ -123,7 +114,11 @@ class BwrapSandbox:
         if self._closed:
             raise SandboxError("the sandbox is closed — open a new one")
         on_timeout = self.cgroup.kill if self.cgroup else None
-        return await run_process(self._argv(command, cwd, env), timeout=timeout, on_timeout=on_timeout)
+        variables = {**SANDBOX_ENV, **(env or {})}
+        # bwrap's own process is pid 1 inside, and its /proc/1/environ is whatever it was started with:
+        # start it with the sandbox's variables, never the runner's.
+        argv = self._argv(command, cwd, variables)
+        return await run_process(argv, timeout=timeout, on_timeout=on_timeout, env=variables)
 
     def _host_path(self, path: str) -> Path | None:
         """The host file behind a sandbox path under /workspace or /tmp, refusing links that lead out."""
@@ -204,5 +199,5 @@ class BwrapBackend:
         return None
 
     async def reap(self, run_id: str | None = None) -> int:
-        """bwrap processes die with their runner; only the empty cgroups of a killed runner are left to remove."""
-        return cgroups.reap_empty()
+        """bwrap processes die with their runner; only the cgroups of a killed runner are left to remove."""
+        return cgroups.reap_orphans()

@@ -28,9 +28,15 @@ async def _read_bounded(stream: asyncio.StreamReader | None, limit: int) -> str:
 
 
 async def run_process(
-    argv: list[str], *, timeout: float, on_timeout: Callable[[], None] | None = None, stdin: bytes | None = None
+    argv: list[str],
+    *,
+    timeout: float,
+    env: dict[str, str],
+    on_timeout: Callable[[], None] | None = None,
+    stdin: bytes | None = None,
 ) -> ExecResult:
-    """Run ``argv`` in its own session; on timeout SIGKILL the whole group and call ``on_timeout``."""
+    """Run ``argv`` in its own session with exactly ``env``; on timeout SIGKILL the whole group and call
+    ``on_timeout``."""
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -38,6 +44,7 @@ async def run_process(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
+        env=env,
     )
     if stdin is not None and proc.stdin is not None:
         proc.stdin.write(stdin)
