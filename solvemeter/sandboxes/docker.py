@@ -21,7 +21,8 @@ import shutil
 import tarfile
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from docker.models.containers import Container
 
 from solvemeter.errors import SandboxError
 from solvemeter.sandboxes import images
-from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Limits, Sandbox, SandboxSpec
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
     docker_available,
@@ -40,6 +41,7 @@ from solvemeter.sandboxes.engine import (
     owner_labels,
     run_exec,
 )
+from solvemeter.sandboxes.pool import ContainerPool, adopt, discard
 from solvemeter.sandboxes.process import TRUNCATION_MARKER
 from solvemeter.tasks.models import Environment
 
@@ -92,10 +94,19 @@ Entry = tuple[str, Path | bytes | None]
 """A tar entry to land: a host path, file contents, or None for a directory."""
 
 
-def container_name(spec: SandboxSpec) -> str:
+def container_name(run_id: str, label: str) -> str:
     """``solvemeter-<run>-<label>-<random>``: unique even for the same task opened many times at once."""
-    safe = [re.sub(r"[^a-zA-Z0-9_.-]+", "-", part).strip("-.")[:48] or "x" for part in (spec.run_id, spec.label)]
+    safe = [re.sub(r"[^a-zA-Z0-9_.-]+", "-", part).strip("-.")[:48] or "x" for part in (run_id, label)]
     return f"solvemeter-{safe[0]}-{safe[1]}-{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class PoolKey:
+    """Sandboxes that one pre-started container can serve: same run, image and limits."""
+
+    run_id: str
+    image: str
+    limits: Limits
 
 
 def _writable_root(path: str) -> str | None:
@@ -117,11 +128,14 @@ def _text(data: bytes, dropped: int) -> str:
 
 
 class DockerSandbox:
-    def __init__(self, spec: SandboxSpec, container: Container, api: docker.APIClient) -> None:
+    def __init__(
+        self, spec: SandboxSpec, container: Container, api: docker.APIClient, on_close: Callable[[], None]
+    ) -> None:
         self.spec = spec
         self.container = container
         self.name = str(container.name)
         self._api = api
+        self._on_close = on_close
         self._closed = False
         self._owner = (os.getuid(), os.getgid())
 
@@ -200,32 +214,23 @@ class DockerSandbox:
         parents = [p for p in Path(relative).parents if str(p) != "."]
         return [(str(p), None) for p in reversed(parents) if not (self.spec.workspace / p).exists()]
 
+    # Files move through tar inside the container, never the engine's archive API: that API cannot see a tmpfs,
+    # and it finds a bind mount by its source path, which a pre-started container's workspace no longer has.
     async def _put(self, dest: str, entries: list[Entry]) -> None:
         """Land ``entries`` (names relative to ``dest``'s parent for /tmp, to /workspace otherwise)."""
-        if _writable_root(dest) == "/tmp":  # the archive API cannot see a tmpfs: unpack with tar inside
-            script = 'mkdir -p -- "$1" && tar -x --no-same-owner -f - -C "$1"'
-            code, _, err = await self._shell(script, posixpath.dirname(dest), stdin=self._tar(entries))
-            if code != 0:
-                raise SandboxError(f"could not write {dest}: {err.decode(errors='replace').strip()}")
-            return
-        try:
-            await asyncio.to_thread(self._api.put_archive, self.name, WORKSPACE, self._tar(entries))
-        except APIError as exc:
-            raise SandboxError(f"could not write {dest}: {exc.explanation or exc}") from exc
+        into = posixpath.dirname(dest) if _writable_root(dest) == "/tmp" else WORKSPACE
+        script = 'mkdir -p -- "$1" && tar -x --no-same-owner -f - -C "$1"'
+        code, _, err = await self._shell(script, into, stdin=self._tar(entries))
+        if code != 0:
+            raise SandboxError(f"could not write {dest}: {err.decode(errors='replace').strip()}")
 
     async def _get(self, path: str) -> bytes:
         """A tar of ``path`` whose top entry is its basename."""
-        if _writable_root(path) == "/tmp":
-            script = 'tar -c -f - -C "$(dirname -- "$1")" -- "$(basename -- "$1")"'
-            code, out, _ = await self._shell(script, path)
-            if code != 0:
-                raise FileNotFoundError(path)
-            return out
-        try:
-            stream, _ = await asyncio.to_thread(self._api.get_archive, self.name, path)
-            return await asyncio.to_thread(b"".join, stream)
-        except NotFound:
-            raise FileNotFoundError(path) from None
+        script = 'tar -c -f - -C "$(dirname -- "$1")" -- "$(basename -- "$1")"'
+        code, out, _ = await self._shell(script, path)
+        if code != 0:
+            raise FileNotFoundError(path)
+        return out
 
     async def read_file(self, path: str) -> bytes:
         self._check_open()
@@ -293,6 +298,7 @@ class DockerSandbox:
         if self._closed:
             return
         self._closed = True
+        self._on_close()
         try:
             await asyncio.to_thread(self.container.remove, force=True)
         except NotFound:
@@ -305,8 +311,10 @@ class DockerSandbox:
 class DockerBackend:
     name = "docker"
 
-    def __init__(self, client: docker.DockerClient | None = None) -> None:
+    def __init__(self, client: docker.DockerClient | None = None, *, pool: bool = True) -> None:
         self._client = client
+        self.pool = ContainerPool(self._start_spare) if pool else None
+        """Containers started ahead of the opens that will use them (see pool.py); None to start each on open."""
         self._base_id: str | None = None
         self._builds: dict[str, asyncio.Future[str]] = {}
         self.images: dict[str, str] = {}
@@ -343,31 +351,64 @@ class DockerBackend:
         digest = await self.prepare(spec.environment)
         if not spec.workspace.is_dir():
             raise SandboxError(f"workspace {spec.workspace} does not exist — the episode must create it first")
-        container = await asyncio.to_thread(self._create, spec, self.images[digest])
+        key = PoolKey(spec.run_id, self.images[digest], spec.limits)
+        container = await self._from_pool(key, spec) if self.pool is not None else None
+        if container is None:
+            container = await self._start_new(key, spec)
+        if self.pool is not None:
+            self.pool.opened(key)
+        on_close = partial(self.pool.closed, key) if self.pool is not None else lambda: None
+        return DockerSandbox(spec, container, self.client.api, on_close)
+
+    async def _from_pool(self, key: PoolKey, spec: SandboxSpec) -> Container | None:
+        """A pre-started container now serving ``spec.workspace``; None if there is none or none can serve it
+        (hidden directories inside the workspace need mounts made at creation; another filesystem, a copy)."""
+        assert self.pool is not None
+        workspace = spec.workspace.resolve()
+        if any(workspace in hidden.resolve().parents for hidden in spec.hidden) or not self.pool.can_serve(workspace):
+            return None
+        spare = self.pool.take(key)
+        if spare is None:
+            return None
+        if await asyncio.to_thread(adopt, workspace, spare.slot):
+            return spare.container
+        await asyncio.to_thread(discard, spare)
+        return None
+
+    async def _start_new(self, key: PoolKey, spec: SandboxSpec) -> Container:
+        name = container_name(spec.run_id, spec.label)
+        return await asyncio.to_thread(self._start, key, spec.workspace, name, spec.label, spec.hidden)
+
+    def _start_spare(self, key: Hashable, slot: Path) -> Container:
+        assert isinstance(key, PoolKey)
+        return self._start(key, slot, container_name(key.run_id, "spare"), "spare", ())
+
+    def _start(self, key: PoolKey, workspace: Path, name: str, label: str, hidden: tuple[Path, ...]) -> Container:
+        container = self._create(key, workspace, name, label, hidden)
         try:
-            await asyncio.to_thread(container.start)
+            container.start()
         except BaseException as exc:
             with contextlib.suppress(DockerException):
-                await asyncio.shield(asyncio.to_thread(container.remove, force=True))
+                container.remove(force=True)
             if isinstance(exc, APIError):
                 raise SandboxError(f"could not start a container: {exc.explanation} — check `docker info`") from exc
             raise
-        return DockerSandbox(spec, container, self.client.api)
+        return container
 
-    def _create(self, spec: SandboxSpec, image: str) -> Container:
-        limits = spec.limits
+    def _create(self, key: PoolKey, workspace: Path, name: str, label: str, hidden: tuple[Path, ...]) -> Container:
+        limits = key.limits
         memory = limits.memory_mb * 2**20
-        workspace = spec.workspace.resolve()
+        workspace = workspace.resolve()
         tmpfs = {"/tmp": f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,mode=1777"}
-        for hidden in spec.hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
-            hidden = hidden.resolve()
-            if hidden.is_dir() and workspace in hidden.parents:
-                tmpfs[f"{WORKSPACE}/{hidden.relative_to(workspace)}"] = "ro,size=4k"
+        for path in hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
+            path = path.resolve()
+            if path.is_dir() and workspace in path.parents:
+                tmpfs[f"{WORKSPACE}/{path.relative_to(workspace)}"] = "ro,size=4k"
         try:
             return self.client.containers.create(
-                image,
+                key.image,
                 ["sleep", "infinity"],
-                name=container_name(spec),
+                name=name,
                 init=True,
                 hostname="sandbox",
                 user=f"{os.getuid()}:{os.getgid()}",
@@ -383,10 +424,14 @@ class DockerBackend:
                 read_only=True,
                 tmpfs=tmpfs,
                 volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
-                labels=owner_labels(spec.run_id, spec.label),
+                labels=owner_labels(key.run_id, label),
             )
         except APIError as exc:
             raise SandboxError(f"could not create a container: {exc.explanation} — check `docker info`") from exc
+
+    async def drain(self) -> int:
+        """Remove the containers started ahead and not handed out; return how many."""
+        return await asyncio.to_thread(self.pool.drain) if self.pool is not None else 0
 
     def image_digest(self) -> str | None:
         if self._base_id is None and self._client is not None:
