@@ -6,12 +6,14 @@ there is no network, and every command runs under a timeout that kills its whole
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pydantic import Field
 
+from solvemeter.errors import SandboxError
 from solvemeter.tasks.models import Environment, Frozen
 
 WORKSPACE = "/workspace"
@@ -58,6 +60,25 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     hidden: tuple[Path, ...] = ()
     """Host paths that must be invisible inside the sandbox even if a read-only mount would cover them."""
+
+
+def within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def host_path(path: str, roots: Mapping[str, Path], *, follow: bool = True) -> Path | None:
+    """The host file behind sandbox ``path`` under one of ``roots`` (sandbox directory -> the host directory bound
+    there), refusing a path whose links lead out of its root; None when ``path`` is under none of them. With
+    ``follow=False`` a link in the last component is left as it is, to be read as a link."""
+    for root, host_root in roots.items():
+        if path == root or path.startswith(root + "/"):
+            relative = path[len(root) :].lstrip("/")
+            host = host_root / relative
+            host = host.resolve() if follow or not relative else host.parent.resolve() / host.name
+            if not within(host, host_root.resolve()):
+                raise SandboxError(f"{path} leads outside the sandbox — refusing to follow it")
+            return host
+    return None
 
 
 @runtime_checkable

@@ -17,7 +17,7 @@ from pathlib import Path
 import solvemeter
 from solvemeter.errors import SandboxError
 from solvemeter.sandboxes import limits as cgroups
-from solvemeter.sandboxes.base import SANDBOX_ENV, WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.base import SANDBOX_ENV, WORKSPACE, ExecResult, Sandbox, SandboxSpec, host_path, within
 from solvemeter.sandboxes.environments import build_virtualenv, environment_hash, host_python_base
 from solvemeter.sandboxes.process import run_process
 from solvemeter.tasks.models import Environment
@@ -30,10 +30,6 @@ def bwrap_executable() -> str:
     if found is None:
         raise SandboxError("bubblewrap is not installed — run `apt-get install -y bubblewrap` (make setup does it)")
     return found
-
-
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 class BwrapSandbox:
@@ -55,12 +51,12 @@ class BwrapSandbox:
                 args += ["--ro-bind", name, name]
                 bound.append(path)
         python_prefix = Path(sys.base_prefix).resolve()
-        if not any(_within(python_prefix, b) for b in bound):
+        if not any(within(python_prefix, b) for b in bound):
             args += ["--ro-bind", str(python_prefix), str(python_prefix)]
             bound.append(python_prefix)
         for hidden in (Path(solvemeter.__file__).parent, *self.spec.hidden):
             hidden = hidden.resolve()
-            if hidden.is_dir() and any(_within(hidden, b) for b in bound):
+            if hidden.is_dir() and any(within(hidden, b) for b in bound):
                 args += ["--tmpfs", str(hidden)]
         env = self.env_dir.resolve()
         return [
@@ -122,13 +118,7 @@ class BwrapSandbox:
 
     def _host_path(self, path: str) -> Path | None:
         """The host file behind a sandbox path under /workspace or /tmp, refusing links that lead out."""
-        for root, host_root in ((WORKSPACE, self.spec.workspace), ("/tmp", self.tmp)):
-            if path == root or path.startswith(root + "/"):
-                host = (host_root / path[len(root) :].lstrip("/")).resolve()
-                if not _within(host, host_root.resolve()):
-                    raise SandboxError(f"{path} leads outside the sandbox — refusing to follow it")
-                return host
-        return None
+        return host_path(path, {WORKSPACE: self.spec.workspace, "/tmp": self.tmp})
 
     async def read_file(self, path: str) -> bytes:
         host = self._host_path(path)

@@ -32,7 +32,15 @@ from docker.models.containers import Container
 
 from solvemeter.errors import SandboxError
 from solvemeter.sandboxes import images
-from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Limits, Sandbox, SandboxSpec
+from solvemeter.sandboxes.base import (
+    MAX_OUTPUT_BYTES,
+    WORKSPACE,
+    ExecResult,
+    Limits,
+    Sandbox,
+    SandboxSpec,
+    host_path,
+)
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
     docker_available,
@@ -122,6 +130,27 @@ def _normal(path: str) -> str:
     return posixpath.normpath(path)
 
 
+def _land(host: Path, source: Path | bytes | None) -> None:
+    """Write one entry at ``host`` as the runner, whose uid the sandbox runs as."""
+    if source is None:
+        host.mkdir(parents=True, exist_ok=True)
+        return
+    host.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        host.write_bytes(source)
+    elif source.is_dir():
+        shutil.copytree(source, host, symlinks=True, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, host)
+
+
+def _tar_of(host: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(host, arcname=host.name)
+    return buffer.getvalue()
+
+
 def _text(data: bytes, dropped: int) -> str:
     text = data.decode(errors="replace")
     return text + TRUNCATION_MARKER.format(dropped=dropped) if dropped else text
@@ -129,15 +158,16 @@ def _text(data: bytes, dropped: int) -> str:
 
 class DockerSandbox:
     def __init__(
-        self, spec: SandboxSpec, container: Container, api: docker.APIClient, on_close: Callable[[], None]
+        self, spec: SandboxSpec, container: Container, tmp: Path, api: docker.APIClient, on_close: Callable[[], None]
     ) -> None:
         self.spec = spec
         self.container = container
+        self.tmp = tmp
+        """The host directory bound at /tmp, private to this sandbox."""
         self.name = str(container.name)
         self._api = api
         self._on_close = on_close
         self._closed = False
-        self._owner = (os.getuid(), os.getgid())
 
     async def exec(
         self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
@@ -186,51 +216,37 @@ class DockerSandbox:
         if self._closed:
             raise SandboxError("the sandbox is closed — open a new one")
 
-    def _tar(self, entries: list[Entry]) -> bytes:
-        """A tar owned by the runner's uid, so the sandbox (which runs as that uid) can change what lands."""
-        buffer = io.BytesIO()
-
-        def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
-            info.uid, info.gid, info.uname, info.gname = *self._owner, "", ""
-            return info
-
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for name, source in entries:
-                if isinstance(source, Path):
-                    tar.add(source, arcname=name, filter=own)
-                    continue
-                info = own(tarfile.TarInfo(name))
-                info.mtime = int(time.time())
-                if source is None:
-                    info.type, info.mode = tarfile.DIRTYPE, 0o755
-                    tar.addfile(info)
-                else:
-                    info.size, info.mode = len(source), 0o644
-                    tar.addfile(info, io.BytesIO(source))
-        return buffer.getvalue()
-
     def _missing_parents(self, relative: str) -> list[Entry]:
         """Directory entries for the parents of a /workspace path that do not exist yet (created runner-owned)."""
         parents = [p for p in Path(relative).parents if str(p) != "."]
         return [(str(p), None) for p in reversed(parents) if not (self.spec.workspace / p).exists()]
 
-    # Files move through tar inside the container, never the engine's archive API: that API cannot see a tmpfs,
-    # and it finds a bind mount by its source path, which a pre-started container's workspace no longer has.
+    # /workspace and /tmp are host directories bound into the container, so files move on the host, as under
+    # bwrap: no exec round trip, and the engine's archive API (which finds a bind mount by its source path, gone
+    # once a pre-started container's slot became the workspace) is never needed for them.
+    def _host_path(self, path: str, *, follow: bool = True) -> Path | None:
+        return host_path(path, {WORKSPACE: self.spec.workspace, "/tmp": self.tmp}, follow=follow)
+
     async def _put(self, dest: str, entries: list[Entry]) -> None:
         """Land ``entries`` (names relative to ``dest``'s parent for /tmp, to /workspace otherwise)."""
         into = posixpath.dirname(dest) if _writable_root(dest) == "/tmp" else WORKSPACE
-        script = 'mkdir -p -- "$1" && tar -x --no-same-owner -f - -C "$1"'
-        code, _, err = await self._shell(script, into, stdin=self._tar(entries))
-        if code != 0:
-            raise SandboxError(f"could not write {dest}: {err.decode(errors='replace').strip()}")
+        for name, source in entries:
+            host = self._host_path(posixpath.join(into, name))
+            assert host is not None, "only /workspace and /tmp are written"
+            await asyncio.to_thread(_land, host, source)
 
     async def _get(self, path: str) -> bytes:
-        """A tar of ``path`` whose top entry is its basename."""
-        script = 'tar -c -f - -C "$(dirname -- "$1")" -- "$(basename -- "$1")"'
-        code, out, _ = await self._shell(script, path)
-        if code != 0:
+        """A tar of ``path`` whose top entry is its basename (a link stays a link)."""
+        host = self._host_path(path, follow=False)
+        if host is None:  # the image's own files: read inside the container
+            script = 'tar -c -f - -C "$(dirname -- "$1")" -- "$(basename -- "$1")"'
+            code, out, _ = await self._shell(script, path)
+            if code != 0:
+                raise FileNotFoundError(path)
+            return out
+        if not (host.exists() or host.is_symlink()):
             raise FileNotFoundError(path)
-        return out
+        return await asyncio.to_thread(_tar_of, host)
 
     async def read_file(self, path: str) -> bytes:
         self._check_open()
@@ -274,10 +290,8 @@ class DockerSandbox:
         await self._put(dest, [*self._missing_parents(relative), (relative, src)])
 
     async def _is_dir(self, path: str) -> bool:
-        if _writable_root(path) == WORKSPACE:
-            return (self.spec.workspace / posixpath.relpath(path, WORKSPACE)).is_dir()
-        code, _, _ = await self._shell('test -d "$1"', path)
-        return code == 0
+        host = self._host_path(path)
+        return host is not None and host.is_dir()
 
     async def copy_out(self, src: str, dest: Path) -> None:
         self._check_open()
@@ -306,6 +320,8 @@ class DockerSandbox:
         except APIError as exc:
             if exc.status_code != 409:  # 409: removal already in progress
                 raise SandboxError(f"could not remove container {self.name}: {exc.explanation}") from exc
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class DockerBackend:
@@ -352,15 +368,15 @@ class DockerBackend:
         if not spec.workspace.is_dir():
             raise SandboxError(f"workspace {spec.workspace} does not exist — the episode must create it first")
         key = PoolKey(spec.run_id, self.images[digest], spec.limits)
-        container = await self._from_pool(key, spec) if self.pool is not None else None
-        if container is None:
-            container = await self._start_new(key, spec)
+        started = await self._from_pool(key, spec) if self.pool is not None else None
+        if started is None:
+            started = await self._start_new(key, spec)
         if self.pool is not None:
             self.pool.opened(key)
         on_close = partial(self.pool.closed, key) if self.pool is not None else lambda: None
-        return DockerSandbox(spec, container, self.client.api, on_close)
+        return DockerSandbox(spec, *started, self.client.api, on_close)
 
-    async def _from_pool(self, key: PoolKey, spec: SandboxSpec) -> Container | None:
+    async def _from_pool(self, key: PoolKey, spec: SandboxSpec) -> tuple[Container, Path] | None:
         """A pre-started container now serving ``spec.workspace``; None if there is none or none can serve it
         (hidden directories inside the workspace need mounts made at creation; another filesystem, a copy)."""
         assert self.pool is not None
@@ -371,20 +387,28 @@ class DockerBackend:
         if spare is None:
             return None
         if await asyncio.to_thread(adopt, workspace, spare.slot):
-            return spare.container
+            return spare.container, spare.tmp
         await asyncio.to_thread(discard, spare)
         return None
 
-    async def _start_new(self, key: PoolKey, spec: SandboxSpec) -> Container:
+    async def _start_new(self, key: PoolKey, spec: SandboxSpec) -> tuple[Container, Path]:
         name = container_name(spec.run_id, spec.label)
-        return await asyncio.to_thread(self._start, key, spec.workspace, name, spec.label, spec.hidden)
+        tmp = Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
+        try:
+            container = await asyncio.to_thread(self._start, key, spec.workspace, tmp, name, spec.label, spec.hidden)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return container, tmp
 
-    def _start_spare(self, key: Hashable, slot: Path) -> Container:
+    def _start_spare(self, key: Hashable, slot: Path, tmp: Path) -> Container:
         assert isinstance(key, PoolKey)
-        return self._start(key, slot, container_name(key.run_id, "spare"), "spare", ())
+        return self._start(key, slot, tmp, container_name(key.run_id, "spare"), "spare", ())
 
-    def _start(self, key: PoolKey, workspace: Path, name: str, label: str, hidden: tuple[Path, ...]) -> Container:
-        container = self._create(key, workspace, name, label, hidden)
+    def _start(
+        self, key: PoolKey, workspace: Path, tmp: Path, name: str, label: str, hidden: tuple[Path, ...]
+    ) -> Container:
+        container = self._create(key, workspace, tmp, name, label, hidden)
         try:
             container.start()
         except BaseException as exc:
@@ -395,11 +419,13 @@ class DockerBackend:
             raise
         return container
 
-    def _create(self, key: PoolKey, workspace: Path, name: str, label: str, hidden: tuple[Path, ...]) -> Container:
+    def _create(
+        self, key: PoolKey, workspace: Path, tmp: Path, name: str, label: str, hidden: tuple[Path, ...]
+    ) -> Container:
         limits = key.limits
         memory = limits.memory_mb * 2**20
         workspace = workspace.resolve()
-        tmpfs = {"/tmp": f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,mode=1777"}
+        tmpfs: dict[str, str] = {}
         for path in hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
             path = path.resolve()
             if path.is_dir() and workspace in path.parents:
@@ -423,7 +449,7 @@ class DockerBackend:
                 security_opt=["no-new-privileges"],
                 read_only=True,
                 tmpfs=tmpfs,
-                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}},
+                volumes={str(workspace): {"bind": WORKSPACE, "mode": "rw"}, str(tmp): {"bind": "/tmp", "mode": "rw"}},
                 labels=owner_labels(key.run_id, label),
             )
         except APIError as exc:
@@ -441,10 +467,11 @@ class DockerBackend:
     async def reap(self, run_id: str | None = None) -> int:
         """Remove containers of ``run_id``, or (when None) every container whose owning process is dead."""
         label = LABEL_RUN if run_id is None else f"{LABEL_RUN}={run_id}"
-        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": label})
+        # sparse: no inspect per container, which fails for one removed meanwhile (by its owner, or a pool)
+        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": label}, sparse=True)
         removed = 0
         for container in found:
-            if run_id is None and owner_alive(container.labels):
+            if run_id is None and owner_alive(container.attrs.get("Labels") or {}):
                 continue
             try:
                 await asyncio.to_thread(container.remove, force=True)

@@ -40,6 +40,9 @@ START_THREADS = 2
 class Spare:
     container: Container
     slot: Path
+    """The directory bound at /workspace, empty until it becomes the episode's workspace."""
+    tmp: Path
+    """The directory bound at /tmp."""
 
 
 def adopt(workspace: Path, slot: Path) -> bool:
@@ -64,9 +67,10 @@ def adopt(workspace: Path, slot: Path) -> bool:
 
 
 class ContainerPool:
-    """Spares per key; ``start(key, slot)`` creates and starts a container bound to ``slot``."""
+    """Spares per key; ``start(key, slot, tmp)`` creates and starts a container with ``slot`` at /workspace and
+    ``tmp`` at /tmp."""
 
-    def __init__(self, start: Callable[[Hashable, Path], Container]) -> None:
+    def __init__(self, start: Callable[[Hashable, Path, Path], Container]) -> None:
         self._start = start
         self._lock = threading.Lock()
         self._ready: dict[Hashable, deque[Spare]] = {}
@@ -76,6 +80,7 @@ class ContainerPool:
         self._threads: ThreadPoolExecutor | None = None
         self._root: Path | None = None
         self._draining = False
+        self._drained = 0
         self.hits = 0
         self.misses = 0
         atexit.register(self.drain)
@@ -129,15 +134,16 @@ class ContainerPool:
         return Path(tempfile.mkdtemp(dir=self._root))
 
     def _start_spare(self, key: Hashable) -> None:
-        slot = self._slot()
+        slot, tmp = self._slot(), Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
         try:
-            container = self._start(key, slot)
+            container = self._start(key, slot, tmp)
         except Exception:  # a spare that cannot start is only a miss later; the episode's own open will say why
-            shutil.rmtree(slot, ignore_errors=True)
+            for path in (slot, tmp):
+                shutil.rmtree(path, ignore_errors=True)
             with self._lock:
                 self._starting[key] -= 1
             return
-        spare = Spare(container, slot)
+        spare = Spare(container, slot, tmp)
         with self._lock:
             self._starting[key] -= 1
             keep = not self._draining
@@ -145,6 +151,8 @@ class ContainerPool:
                 self._ready.setdefault(key, deque()).append(spare)
         if not keep:
             discard(spare)
+            with self._lock:
+                self._drained += 1
             return
         timer = threading.Timer(IDLE_S, self._expire, (key, spare))
         timer.daemon = True
@@ -161,7 +169,7 @@ class ContainerPool:
     def drain(self) -> int:
         """Remove every spare, waiting for those still starting; return how many were removed."""
         with self._lock:
-            self._draining = True
+            self._draining, self._drained = True, 0
             threads, self._threads = self._threads, None
         if threads is not None:
             threads.shutdown(wait=True, cancel_futures=True)
@@ -171,15 +179,17 @@ class ContainerPool:
             self._starting.clear()
             self._draining = False
             root, self._root = self._root, None
+            finished_starting = self._drained
         for spare in spares:
             discard(spare)
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
-        return len(spares)
+        return len(spares) + finished_starting
 
 
 def discard(spare: Spare) -> None:
     """Remove a spare that will serve no sandbox, with its slot."""
     with contextlib.suppress(DockerException):
         spare.container.remove(force=True)
-    shutil.rmtree(spare.slot, ignore_errors=True)
+    for path in (spare.slot, spare.tmp):
+        shutil.rmtree(path, ignore_errors=True)

@@ -19,7 +19,7 @@ from solvemeter.sandboxes import limits as cgroups
 from solvemeter.sandboxes.base import Limits, SandboxBackend
 from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.sandboxes.docker import DockerBackend
-from tests.sandboxes.test_contract import host_processes, make_spec
+from tests.sandboxes.test_contract import container_names, host_processes, make_spec
 
 BUSY = textwrap.dedent("""
     import os, subprocess, sys, time
@@ -125,6 +125,5 @@ async def test_a_runner_killed_with_sigkill_leaves_nothing_once_reaped(backend: 
 def left_by(backend: SandboxBackend, run_id: str, runner_pid: int) -> list[str]:
     """What a killed runner could leave: its containers (Docker), or its sandboxes' cgroups (bwrap)."""
     if isinstance(backend, DockerBackend):
-        found = backend.client.containers.list(all=True, filters={"label": f"solvemeter.run={run_id}"})
-        return [str(c.name) for c in found]
+        return container_names(backend, label=f"solvemeter.run={run_id}")
     return [str(d) for parent in cgroups.parents() for d in parent.glob(f"solvemeter-{runner_pid}-*")]

@@ -74,11 +74,17 @@ def host_addresses() -> list[str]:
     return addresses
 
 
+def container_names(backend: DockerBackend, **filters: str) -> list[str]:
+    """Containers matching ``filters`` as one listing (no inspect per container, which fails for one that another
+    test or a pool removes meanwhile)."""
+    found = backend.client.containers.list(all=True, filters=filters, sparse=True)
+    return [name.lstrip("/") for c in found for name in c.attrs["Names"][:1]]
+
+
 def leftovers(backend: SandboxBackend, sandbox: Sandbox) -> list[str]:
     if isinstance(sandbox, DockerSandbox) and isinstance(backend, DockerBackend):
         # this sandbox's container: others of the run may be spares started ahead (pool.py), not leftovers
-        found = backend.client.containers.list(all=True, filters={"id": sandbox.container.id})
-        return [str(c.name) for c in found]
+        return container_names(backend, id=sandbox.container.id)
     assert isinstance(sandbox, BwrapSandbox)
     dirs = [sandbox.tmp, *(sandbox.cgroup.dirs if sandbox.cgroup else ())]
     return [str(d) for d in dirs if d.exists()]

@@ -17,7 +17,7 @@ from solvemeter.sandboxes.base import Limits, SandboxSpec
 from solvemeter.sandboxes.docker import DockerBackend, DockerSandbox, PoolKey
 from solvemeter.tasks.models import Environment
 from tests.sandboxes.probes import Planted, plant_host_files
-from tests.sandboxes.test_contract import host_processes
+from tests.sandboxes.test_contract import container_names, host_processes
 
 pytestmark = pytest.mark.docker
 
@@ -59,7 +59,7 @@ async def open_pooled(backend: DockerBackend, spec: SandboxSpec) -> DockerSandbo
 
 
 def exists(backend: DockerBackend, container_id: str) -> bool:
-    return bool(backend.client.containers.list(all=True, filters={"id": container_id}))
+    return bool(container_names(backend, id=container_id))
 
 
 async def test_a_spare_takes_over_the_workspace_at_its_host_path(pooled: DockerBackend, tmp_path: Path) -> None:
@@ -159,8 +159,7 @@ async def test_spares_nobody_takes_are_removed(
     await (await open_pooled(pooled, workspace_spec(tmp_path, run_id))).close()
 
     def spares() -> list[str]:
-        found = pooled.client.containers.list(all=True, filters={"label": f"solvemeter.run={run_id}"})
-        return [str(c.name) for c in found]
+        return container_names(pooled, label=f"solvemeter.run={run_id}")
 
     assert spares() and all("-spare-" in name for name in spares())
     assert await pooled.drain() >= 1
