@@ -81,13 +81,18 @@ KILLED_RUNNER = textwrap.dedent("""
     from pathlib import Path
     from solvemeter.sandboxes.base import SandboxSpec
     from solvemeter.sandboxes.bwrap import BwrapBackend
-    from solvemeter.sandboxes.docker import DockerBackend
+    from solvemeter.sandboxes.docker import DockerBackend, PoolKey
     from solvemeter.tasks.models import Environment
 
     async def main():
         backend = BwrapBackend() if sys.argv[1] == "bwrap" else DockerBackend()
         spec = SandboxSpec(Path(sys.argv[2]), Environment(), run_id=sys.argv[3], label="killed")
         sandbox = await backend.open(spec)
+        if sys.argv[1] == "docker":  # a second open sets containers going ahead: they must be reaped too
+            await backend.open(spec)
+            key = PoolKey(spec.run_id, backend.images[await backend.prepare(spec.environment)], spec.limits)
+            while backend.pool.ready(key) == 0:
+                await asyncio.sleep(0.05)
         print("ready", flush=True)
         await sandbox.exec(f"(exec -a {sys.argv[4]} sleep 300) & sleep 300", timeout=600)
 
@@ -123,7 +128,8 @@ async def test_a_runner_killed_with_sigkill_leaves_nothing_once_reaped(backend: 
 
 
 def left_by(backend: SandboxBackend, run_id: str, runner_pid: int) -> list[str]:
-    """What a killed runner could leave: its containers (Docker), or its sandboxes' cgroups (bwrap)."""
+    """What a killed runner could leave: its containers, spares included (Docker), or its sandboxes' cgroups
+    (bwrap)."""
     if isinstance(backend, DockerBackend):
         return container_names(backend, label=f"solvemeter.run={run_id}")
     return [str(d) for parent in cgroups.parents() for d in parent.glob(f"solvemeter-{runner_pid}-*")]
