@@ -41,6 +41,7 @@ from solvemeter.sandboxes.base import (
     SandboxSpec,
     host_path,
 )
+from solvemeter.sandboxes.container_shell import KILL_AFTER_S, KILLER, TOKEN_VARIABLE, WATCHDOG_GRACE_S, WRAPPER
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
     docker_available,
@@ -54,48 +55,6 @@ from solvemeter.sandboxes.process import TRUNCATION_MARKER
 from solvemeter.tasks.models import Environment
 
 __all__ = ["DockerBackend", "DockerSandbox", "docker_available"]
-
-TOKEN_VARIABLE = "SOLVEMETER_EXEC"
-KILL_AFTER_S = 2
-WATCHDOG_GRACE_S = 3.0
-"""The host kills a command this long after its timeout if ``timeout`` inside the container has not."""
-
-# Kill every process whose environment carries the token, with its process group; no forks, so it still works
-# when the command has used up the pids limit. Loops because a dying fork loop can leave a last child.
-_REAP_FUNCTION = r"""
-reap_token() {
-  local round d p var mine found stat
-  for round in 1 2 3 4 5; do
-    found=0
-    for d in /proc/[0-9]*; do
-      p=${d#/proc/}
-      [ "$p" = "$$" ] && continue
-      mine=0
-      while IFS= read -r -d '' var; do
-        if [ "$var" = "SOLVEMETER_EXEC=$1" ]; then mine=1; break; fi
-      done < "$d/environ"
-      [ "$mine" = 1 ] || continue
-      found=1
-      read -r stat < "$d/stat" || continue
-      set -- "$1" ${stat##*) }
-      [ "$4" != 1 ] && [ "$4" != "$$" ] && kill -9 -- "-$4"
-      kill -9 "$p"
-    done 2>/dev/null
-    [ "$found" = 0 ] && return 0
-  done
-}
-"""
-WRAPPER = (
-    _REAP_FUNCTION
-    + f"""
-exec 3>&2
-{{ timeout --kill-after={KILL_AFTER_S} "$1" /bin/bash -c "$2" 2>&3 3>&-; }} 2>/dev/null  # no "Killed" notices
-rc=$?
-reap_token "${TOKEN_VARIABLE}"
-exit $rc
-"""
-)
-KILLER = _REAP_FUNCTION + 'reap_token "$1"\n'
 
 WRITABLE_ROOTS = (WORKSPACE, "/tmp")
 Entry = tuple[str, Path | bytes | None]
