@@ -11,7 +11,6 @@ import base64
 import shlex
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import solvemeter
@@ -19,7 +18,7 @@ from solvemeter.errors import SandboxError
 from solvemeter.sandboxes import limits as cgroups
 from solvemeter.sandboxes.base import SANDBOX_ENV, WORKSPACE, ExecResult, Sandbox, SandboxSpec, host_path, within
 from solvemeter.sandboxes.environments import build_virtualenv, environment_hash, host_python_base
-from solvemeter.sandboxes.process import run_process
+from solvemeter.sandboxes.process import reap_scratch, run_process, scratch_dir
 from solvemeter.tasks.models import Environment
 
 SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -37,7 +36,7 @@ class BwrapSandbox:
         self.spec = spec
         self.env_dir = env_dir
         self.cgroup = cgroup
-        self.tmp = Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
+        self.tmp = scratch_dir("sandbox-tmp")
         self._closed = False
 
     def _mounts(self) -> list[str]:
@@ -189,5 +188,6 @@ class BwrapBackend:
         return None
 
     async def reap(self, run_id: str | None = None) -> int:
-        """bwrap processes die with their runner; only the cgroups of a killed runner are left to remove."""
-        return cgroups.reap_orphans()
+        """bwrap processes die with their runner; only the cgroups and /tmp directories of a killed runner are
+        left to remove."""
+        return cgroups.reap_orphans() + reap_scratch()

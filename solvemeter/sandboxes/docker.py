@@ -51,7 +51,7 @@ from solvemeter.sandboxes.engine import (
     run_exec,
 )
 from solvemeter.sandboxes.pool import ContainerPool, adopt, discard
-from solvemeter.sandboxes.process import TRUNCATION_MARKER
+from solvemeter.sandboxes.process import TRUNCATION_MARKER, reap_scratch, scratch_dir
 from solvemeter.tasks.models import Environment
 
 __all__ = ["DockerBackend", "DockerSandbox", "docker_available"]
@@ -352,7 +352,7 @@ class DockerBackend:
 
     async def _start_new(self, key: PoolKey, spec: SandboxSpec) -> tuple[Container, Path]:
         name = container_name(spec.run_id, spec.label)
-        tmp = Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
+        tmp = scratch_dir("sandbox-tmp")
         try:
             container = await asyncio.to_thread(self._start, key, spec.workspace, tmp, name, spec.label, spec.hidden)
         except BaseException:
@@ -437,4 +437,6 @@ class DockerBackend:
             except APIError:  # gone already, or being removed by someone else
                 continue
             removed += 1
+        if run_id is None:
+            reap_scratch()  # the /tmp and slot directories of dead runners; the count says containers
         return removed

@@ -30,6 +30,8 @@ from pathlib import Path
 from docker.errors import DockerException
 from docker.models.containers import Container
 
+from solvemeter.sandboxes.process import scratch_dir
+
 MAX_SPARES = 8
 IDLE_S = 30.0
 START_THREADS = 2
@@ -130,11 +132,11 @@ class ContainerPool:
     def _slot(self) -> Path:
         with self._lock:
             if self._root is None:
-                self._root = Path(tempfile.mkdtemp(prefix="solvemeter-pool-"))
+                self._root = scratch_dir("pool")
         return Path(tempfile.mkdtemp(dir=self._root))
 
     def _start_spare(self, key: Hashable) -> None:
-        slot, tmp = self._slot(), Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
+        slot, tmp = self._slot(), scratch_dir("sandbox-tmp")
         try:
             container = self._start(key, slot, tmp)
         except Exception:  # a spare that cannot start is only a miss later; the episode's own open will say why

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import tempfile
 import textwrap
 import uuid
 from pathlib import Path
@@ -129,7 +130,8 @@ async def test_a_runner_killed_with_sigkill_leaves_nothing_once_reaped(backend: 
 
 def left_by(backend: SandboxBackend, run_id: str, runner_pid: int) -> list[str]:
     """What a killed runner could leave: its containers, spares included (Docker), or its sandboxes' cgroups
-    (bwrap)."""
+    (bwrap); and its sandboxes' host directories (both)."""
+    scratch = [str(d) for d in Path(tempfile.gettempdir()).glob(f"solvemeter-*-{runner_pid}-*")]
     if isinstance(backend, DockerBackend):
-        return container_names(backend, label=f"solvemeter.run={run_id}")
-    return [str(d) for parent in cgroups.parents() for d in parent.glob(f"solvemeter-{runner_pid}-*")]
+        return scratch + container_names(backend, label=f"solvemeter.run={run_id}")
+    return scratch + [str(d) for parent in cgroups.parents() for d in parent.glob(f"solvemeter-{runner_pid}-*")]
