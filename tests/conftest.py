@@ -63,8 +63,11 @@ def docker_engine() -> Iterator[str]:
 
 
 @pytest.fixture
-def docker_backend(docker_engine: str) -> DockerBackend:
-    return DockerBackend()
+def docker_backend(docker_engine: str) -> Iterator[DockerBackend]:
+    backend = DockerBackend()
+    yield backend
+    if backend.pool is not None:  # containers it started ahead for opens that never came
+        backend.pool.drain()
 
 
 @pytest.fixture(params=["bwrap", pytest.param("docker", marks=pytest.mark.docker)])

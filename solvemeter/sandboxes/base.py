@@ -6,15 +6,20 @@ there is no network, and every command runs under a timeout that kills its whole
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pydantic import Field
 
+from solvemeter.errors import SandboxRefused
 from solvemeter.tasks.models import Environment, Frozen
 
 WORKSPACE = "/workspace"
+PATH = "/env/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SANDBOX_ENV = {"PATH": PATH, "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "/env"}
+"""The whole environment a sandbox starts from, on every backend: nothing of the runner's (API keys) gets in."""
 MAX_OUTPUT_BYTES = 1_000_000
 """Output kept per stream; the rest is drained and dropped so a runaway command cannot exhaust memory."""
 
@@ -58,6 +63,25 @@ class SandboxSpec:
     proxy_socket: Path | None = None
     """The harness's network proxy (sandboxes/network.py), reachable from inside through a forwarder on the
     sandbox's loopback; None (the default, and always for grading) leaves the sandbox without network."""
+
+
+def within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def host_path(path: str, roots: Mapping[str, Path], *, follow: bool = True) -> Path | None:
+    """The host file behind sandbox ``path`` under one of ``roots`` (sandbox directory -> the host directory bound
+    there), refusing a path whose links lead out of its root; None when ``path`` is under none of them. With
+    ``follow=False`` a link in the last component is left as it is, to be read as a link."""
+    for root, host_root in roots.items():
+        if path == root or path.startswith(root + "/"):
+            relative = path[len(root) :].lstrip("/")
+            host = host_root / relative
+            host = host.resolve() if follow or not relative else host.parent.resolve() / host.name
+            if not within(host, host_root.resolve()):
+                raise SandboxRefused(f"{path} leads outside the sandbox — refusing to follow it")
+            return host
+    return None
 
 
 @runtime_checkable

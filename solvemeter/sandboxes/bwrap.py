@@ -11,20 +11,18 @@ import base64
 import shlex
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import solvemeter
 from solvemeter.errors import SandboxError, SandboxRefused
 from solvemeter.sandboxes import limits as cgroups
 from solvemeter.sandboxes import network
-from solvemeter.sandboxes.base import WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.base import SANDBOX_ENV, WORKSPACE, ExecResult, Sandbox, SandboxSpec, host_path, within
 from solvemeter.sandboxes.environments import build_virtualenv, environment_hash, host_python_base
-from solvemeter.sandboxes.process import run_process
+from solvemeter.sandboxes.process import reap_scratch, run_process, scratch_dir
 from solvemeter.tasks.models import Environment
 
 SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-PATH = "/env/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def bwrap_executable() -> str:
@@ -34,16 +32,12 @@ def bwrap_executable() -> str:
     return found
 
 
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
 class BwrapSandbox:
     def __init__(self, spec: SandboxSpec, env_dir: Path, cgroup: cgroups.Cgroup | None) -> None:
         self.spec = spec
         self.env_dir = env_dir
         self.cgroup = cgroup
-        self.tmp = Path(tempfile.mkdtemp(prefix="solvemeter-tmp-"))
+        self.tmp = scratch_dir("sandbox-tmp")
         self._closed = False
 
     def _mounts(self) -> list[str]:
@@ -57,12 +51,12 @@ class BwrapSandbox:
                 args += ["--ro-bind", name, name]
                 bound.append(path)
         python_prefix = Path(sys.base_prefix).resolve()
-        if not any(_within(python_prefix, b) for b in bound):
+        if not any(within(python_prefix, b) for b in bound):
             args += ["--ro-bind", str(python_prefix), str(python_prefix)]
             bound.append(python_prefix)
         for hidden in (Path(solvemeter.__file__).parent, *self.spec.hidden):
             hidden = hidden.resolve()
-            if hidden.is_dir() and any(_within(hidden, b) for b in bound):
+            if hidden.is_dir() and any(within(hidden, b) for b in bound):
                 args += ["--tmpfs", str(hidden)]
         if self.spec.proxy_socket is not None:
             args += ["--ro-bind", str(self.spec.proxy_socket), network.SANDBOX_SOCKET]
@@ -89,18 +83,7 @@ class BwrapSandbox:
             "/",  # the root tmpfs bwrap builds on: nothing may be planted outside the workspace
         ]
 
-    def _argv(self, command: str, cwd: str, env: dict[str, str] | None) -> list[str]:
-        variables = {
-            "PATH": PATH,
-            "HOME": "/tmp",
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "VIRTUAL_ENV": "/env",
-            **(env or {}),
-        }
-        if self.spec.proxy_socket is not None:
-            variables = {**network.proxy_environment(), **variables}
-            command = network.through_proxy(command, "/env/bin/python")
+    def _argv(self, command: str, cwd: str, variables: dict[str, str]) -> list[str]:
         setenv = [arg for k, v in variables.items() for arg in ("--setenv", k, v)]
         bwrap = [
             bwrap_executable(),
@@ -121,7 +104,7 @@ class BwrapSandbox:
             command,
         ]
         limit = self.cgroup.enter_command() if self.cgroup else cgroups.rlimit_command(self.spec.limits)
-        return ["/bin/sh", "-c", f"{limit} && exec {shlex.join(bwrap)}"]
+        return ["/bin/sh", "-c", f"{limit} && exec {shlex.join([*cgroups.cpu_fallback(self.cgroup), *bwrap])}"]
 
     async def exec(
         self, command: str, *, timeout: float, cwd: str = WORKSPACE, env: dict[str, str] | None = None
@@ -129,17 +112,18 @@ class BwrapSandbox:
         if self._closed:
             raise SandboxError("the sandbox is closed — open a new one")
         on_timeout = self.cgroup.kill if self.cgroup else None
-        return await run_process(self._argv(command, cwd, env), timeout=timeout, on_timeout=on_timeout)
+        variables = {**SANDBOX_ENV, **(env or {})}
+        if self.spec.proxy_socket is not None:
+            variables = {**network.proxy_environment(), **variables}
+            command = network.through_proxy(command, "/env/bin/python")
+        # bwrap's own process is pid 1 inside, and its /proc/1/environ is whatever it was started with:
+        # start it with the sandbox's variables, never the runner's.
+        argv = self._argv(command, cwd, variables)
+        return await run_process(argv, timeout=timeout, on_timeout=on_timeout, env=variables)
 
     def _host_path(self, path: str) -> Path | None:
         """The host file behind a sandbox path under /workspace or /tmp, refusing links that lead out."""
-        for root, host_root in ((WORKSPACE, self.spec.workspace), ("/tmp", self.tmp)):
-            if path == root or path.startswith(root + "/"):
-                host = (host_root / path[len(root) :].lstrip("/")).resolve()
-                if not _within(host, host_root.resolve()):
-                    raise SandboxRefused(f"{path} leads outside the sandbox — refusing to follow it")
-                return host
-        return None
+        return host_path(path, {WORKSPACE: self.spec.workspace, "/tmp": self.tmp})
 
     async def read_file(self, path: str) -> bytes:
         host = self._host_path(path)
@@ -210,5 +194,6 @@ class BwrapBackend:
         return None
 
     async def reap(self, run_id: str | None = None) -> int:
-        """bwrap processes die with their runner; only the empty cgroups of a killed runner are left to remove."""
-        return cgroups.reap_empty()
+        """bwrap processes die with their runner; only the cgroups and /tmp directories of a killed runner are
+        left to remove."""
+        return cgroups.reap_orphans() + reap_scratch()

@@ -21,7 +21,8 @@ import shutil
 import tarfile
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -32,7 +33,16 @@ from docker.types import Mount
 
 from solvemeter.errors import SandboxError, SandboxRefused
 from solvemeter.sandboxes import images, network, registry
-from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, WORKSPACE, ExecResult, Sandbox, SandboxSpec
+from solvemeter.sandboxes.base import (
+    MAX_OUTPUT_BYTES,
+    WORKSPACE,
+    ExecResult,
+    Limits,
+    Sandbox,
+    SandboxSpec,
+    host_path,
+)
+from solvemeter.sandboxes.container_shell import KILL_AFTER_S, KILLER, TOKEN_VARIABLE, WATCHDOG_GRACE_S, WRAPPER
 from solvemeter.sandboxes.engine import (
     LABEL_RUN,
     docker_available,
@@ -41,62 +51,34 @@ from solvemeter.sandboxes.engine import (
     owner_labels,
     run_exec,
 )
-from solvemeter.sandboxes.process import TRUNCATION_MARKER
+from solvemeter.sandboxes.pool import ContainerPool, adopt, discard
+from solvemeter.sandboxes.process import TRUNCATION_MARKER, reap_scratch, scratch_dir
 from solvemeter.tasks.models import Environment
 
 __all__ = ["DockerBackend", "DockerSandbox", "docker_available"]
-
-TOKEN_VARIABLE = "SOLVEMETER_EXEC"
-KILL_AFTER_S = 2
-WATCHDOG_GRACE_S = 3.0
-"""The host kills a command this long after its timeout if ``timeout`` inside the container has not."""
-
-# Kill every process whose environment carries the token, with its process group; no forks, so it still works
-# when the command has used up the pids limit. Loops because a dying fork loop can leave a last child.
-_REAP_FUNCTION = r"""
-reap_token() {
-  local round d p var mine found stat
-  for round in 1 2 3 4 5; do
-    found=0
-    for d in /proc/[0-9]*; do
-      p=${d#/proc/}
-      [ "$p" = "$$" ] && continue
-      mine=0
-      while IFS= read -r -d '' var; do
-        if [ "$var" = "SOLVEMETER_EXEC=$1" ]; then mine=1; break; fi
-      done < "$d/environ"
-      [ "$mine" = 1 ] || continue
-      found=1
-      read -r stat < "$d/stat" || continue
-      set -- "$1" ${stat##*) }
-      [ "$4" != 1 ] && [ "$4" != "$$" ] && kill -9 -- "-$4"
-      kill -9 "$p"
-    done 2>/dev/null
-    [ "$found" = 0 ] && return 0
-  done
-}
-"""
-WRAPPER = (
-    _REAP_FUNCTION
-    + f"""
-exec 3>&2
-{{ timeout --kill-after={KILL_AFTER_S} "$1" /bin/bash -c "$2" 2>&3 3>&-; }} 2>/dev/null  # no "Killed" notices
-rc=$?
-reap_token "${TOKEN_VARIABLE}"
-exit $rc
-"""
-)
-KILLER = _REAP_FUNCTION + 'reap_token "$1"\n'
 
 WRITABLE_ROOTS = (WORKSPACE, "/tmp")
 Entry = tuple[str, Path | bytes | None]
 """A tar entry to land: a host path, file contents, or None for a directory."""
 
 
-def container_name(spec: SandboxSpec) -> str:
+def container_name(run_id: str, label: str) -> str:
     """``solvemeter-<run>-<label>-<random>``: unique even for the same task opened many times at once."""
-    safe = [re.sub(r"[^a-zA-Z0-9_.-]+", "-", part).strip("-.")[:48] or "x" for part in (spec.run_id, spec.label)]
+    safe = [re.sub(r"[^a-zA-Z0-9_.-]+", "-", part).strip("-.")[:48] or "x" for part in (run_id, label)]
     return f"solvemeter-{safe[0]}-{safe[1]}-{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class PoolKey:
+    """Sandboxes that one pre-started container can serve: same run, image and limits."""
+
+    run_id: str
+    image: str
+    limits: Limits
+    workdir: str | None = None
+    """A named image's repository directory (``/testbed``): the workspace is bound there too."""
+    named: bool = False
+    """A named image (SWE-bench's): its own environment variables and a writable root."""
 
 
 def _writable_root(path: str) -> str | None:
@@ -112,19 +94,44 @@ def _normal(path: str) -> str:
     return posixpath.normpath(path)
 
 
+def _land(host: Path, source: Path | bytes | None) -> None:
+    """Write one entry at ``host`` as the runner, whose uid the sandbox runs as."""
+    if source is None:
+        host.mkdir(parents=True, exist_ok=True)
+        return
+    host.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        host.write_bytes(source)
+    elif source.is_dir():
+        shutil.copytree(source, host, symlinks=True, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, host)
+
+
+def _tar_of(host: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(host, arcname=host.name)
+    return buffer.getvalue()
+
+
 def _text(data: bytes, dropped: int) -> str:
     text = data.decode(errors="replace")
     return text + TRUNCATION_MARKER.format(dropped=dropped) if dropped else text
 
 
 class DockerSandbox:
-    def __init__(self, spec: SandboxSpec, container: Container, api: docker.APIClient) -> None:
+    def __init__(
+        self, spec: SandboxSpec, container: Container, tmp: Path, api: docker.APIClient, on_close: Callable[[], None]
+    ) -> None:
         self.spec = spec
         self.container = container
+        self.tmp = tmp
+        """The host directory bound at /tmp, private to this sandbox."""
         self.name = str(container.name)
         self._api = api
+        self._on_close = on_close
         self._closed = False
-        self._owner = (os.getuid(), os.getgid())
         self._workdir = spec.environment.workdir if spec.environment.image else None
 
     async def exec(
@@ -133,10 +140,10 @@ class DockerSandbox:
         self._check_open()
         if self._workdir and cwd == WORKSPACE:  # a named image's repository directory is the same mount
             cwd = self._workdir
-        token = secrets.token_hex(12)
-        started = time.monotonic()
         if self.spec.proxy_socket is not None:
             command = network.through_proxy(command, "python3")
+        token = secrets.token_hex(12)
+        started = time.monotonic()
         out = await run_exec(
             self._api,
             self.name,
@@ -176,7 +183,7 @@ class DockerSandbox:
 
     def _normal(self, path: str) -> str:
         """Absolute and normalised; a named image's repository directory is the workspace under another name."""
-        path = _normal(path)
+        path = self._normal(path)
         if self._workdir and (path == self._workdir or path.startswith(self._workdir + "/")):
             return WORKSPACE + path[len(self._workdir) :]
         return path
@@ -185,60 +192,37 @@ class DockerSandbox:
         if self._closed:
             raise SandboxError("the sandbox is closed — open a new one")
 
-    def _tar(self, entries: list[Entry]) -> bytes:
-        """A tar owned by the runner's uid, so the sandbox (which runs as that uid) can change what lands."""
-        buffer = io.BytesIO()
-
-        def own(info: tarfile.TarInfo) -> tarfile.TarInfo:
-            info.uid, info.gid, info.uname, info.gname = *self._owner, "", ""
-            return info
-
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for name, source in entries:
-                if isinstance(source, Path):
-                    tar.add(source, arcname=name, filter=own)
-                    continue
-                info = own(tarfile.TarInfo(name))
-                info.mtime = int(time.time())
-                if source is None:
-                    info.type, info.mode = tarfile.DIRTYPE, 0o755
-                    tar.addfile(info)
-                else:
-                    info.size, info.mode = len(source), 0o644
-                    tar.addfile(info, io.BytesIO(source))
-        return buffer.getvalue()
-
     def _missing_parents(self, relative: str) -> list[Entry]:
         """Directory entries for the parents of a /workspace path that do not exist yet (created runner-owned)."""
         parents = [p for p in Path(relative).parents if str(p) != "."]
         return [(str(p), None) for p in reversed(parents) if not (self.spec.workspace / p).exists()]
 
+    # /workspace and /tmp are host directories bound into the container, so files move on the host, as under
+    # bwrap: no exec round trip, and the engine's archive API (which finds a bind mount by its source path, gone
+    # once a pre-started container's slot became the workspace) is never needed for them.
+    def _host_path(self, path: str, *, follow: bool = True) -> Path | None:
+        return host_path(path, {WORKSPACE: self.spec.workspace, "/tmp": self.tmp}, follow=follow)
+
     async def _put(self, dest: str, entries: list[Entry]) -> None:
         """Land ``entries`` (names relative to ``dest``'s parent for /tmp, to /workspace otherwise)."""
-        if _writable_root(dest) == "/tmp":  # the archive API cannot see a tmpfs: unpack with tar inside
-            script = 'mkdir -p -- "$1" && tar -x --no-same-owner -f - -C "$1"'
-            code, _, err = await self._shell(script, posixpath.dirname(dest), stdin=self._tar(entries))
-            if code != 0:
-                raise SandboxError(f"could not write {dest}: {err.decode(errors='replace').strip()}")
-            return
-        try:
-            await asyncio.to_thread(self._api.put_archive, self.name, WORKSPACE, self._tar(entries))
-        except APIError as exc:
-            raise SandboxError(f"could not write {dest}: {exc.explanation or exc}") from exc
+        into = posixpath.dirname(dest) if _writable_root(dest) == "/tmp" else WORKSPACE
+        for name, source in entries:
+            host = self._host_path(posixpath.join(into, name))
+            assert host is not None, "only /workspace and /tmp are written"
+            await asyncio.to_thread(_land, host, source)
 
     async def _get(self, path: str) -> bytes:
-        """A tar of ``path`` whose top entry is its basename."""
-        if _writable_root(path) == "/tmp":
+        """A tar of ``path`` whose top entry is its basename (a link stays a link)."""
+        host = self._host_path(path, follow=False)
+        if host is None:  # the image's own files: read inside the container
             script = 'tar -c -f - -C "$(dirname -- "$1")" -- "$(basename -- "$1")"'
             code, out, _ = await self._shell(script, path)
             if code != 0:
                 raise FileNotFoundError(path)
             return out
-        try:
-            stream, _ = await asyncio.to_thread(self._api.get_archive, self.name, path)
-            return await asyncio.to_thread(b"".join, stream)
-        except NotFound:
-            raise FileNotFoundError(path) from None
+        if not (host.exists() or host.is_symlink()):
+            raise FileNotFoundError(path)
+        return await asyncio.to_thread(_tar_of, host)
 
     async def read_file(self, path: str) -> bytes:
         self._check_open()
@@ -282,10 +266,8 @@ class DockerSandbox:
         await self._put(dest, [*self._missing_parents(relative), (relative, src)])
 
     async def _is_dir(self, path: str) -> bool:
-        if _writable_root(path) == WORKSPACE:
-            return (self.spec.workspace / posixpath.relpath(path, WORKSPACE)).is_dir()
-        code, _, _ = await self._shell('test -d "$1"', path)
-        return code == 0
+        host = self._host_path(path)
+        return host is not None and host.is_dir()
 
     async def copy_out(self, src: str, dest: Path) -> None:
         self._check_open()
@@ -306,6 +288,7 @@ class DockerSandbox:
         if self._closed:
             return
         self._closed = True
+        self._on_close()
         try:
             await asyncio.to_thread(self.container.remove, force=True)
         except NotFound:
@@ -313,13 +296,17 @@ class DockerSandbox:
         except APIError as exc:
             if exc.status_code != 409:  # 409: removal already in progress
                 raise SandboxError(f"could not remove container {self.name}: {exc.explanation}") from exc
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class DockerBackend:
     name = "docker"
 
-    def __init__(self, client: docker.DockerClient | None = None) -> None:
+    def __init__(self, client: docker.DockerClient | None = None, *, pool: bool = True) -> None:
         self._client = client
+        self.pool = ContainerPool(self._start_spare) if pool else None
+        """Containers started ahead of the opens that will use them (see pool.py); None to start each on open."""
         self._base_id: str | None = None
         self._builds: dict[str, asyncio.Future[str]] = {}
         self.images: dict[str, str] = {}
@@ -360,48 +347,106 @@ class DockerBackend:
         digest = await self.prepare(spec.environment)
         if not spec.workspace.is_dir():
             raise SandboxError(f"workspace {spec.workspace} does not exist — the episode must create it first")
-        container = await asyncio.to_thread(self._create, spec, self.images[digest])
+        named = spec.environment.image is not None
+        key = PoolKey(spec.run_id, self.images[digest], spec.limits, spec.environment.workdir if named else None, named)
+        # a sandbox behind the run's proxy needs the proxy's socket mounted at creation: never a spare
+        poolable = self.pool is not None and spec.proxy_socket is None
+        started = await self._from_pool(key, spec) if poolable else None
+        if started is None:
+            started = await self._start_new(key, spec)
+        if self.pool is not None:
+            self.pool.opened(key)
+        on_close = partial(self.pool.closed, key) if self.pool is not None else lambda: None
+        return DockerSandbox(spec, *started, self.client.api, on_close)
+
+    async def _from_pool(self, key: PoolKey, spec: SandboxSpec) -> tuple[Container, Path] | None:
+        """A pre-started container now serving ``spec.workspace``; None if there is none or none can serve it
+        (hidden directories inside the workspace need mounts made at creation; another filesystem, a copy)."""
+        assert self.pool is not None
+        workspace = spec.workspace.resolve()
+        if any(workspace in hidden.resolve().parents for hidden in spec.hidden) or not self.pool.can_serve(workspace):
+            return None
+        spare = self.pool.take(key)
+        if spare is None:
+            return None
+        if await asyncio.to_thread(adopt, workspace, spare.slot):
+            return spare.container, spare.tmp
+        await asyncio.to_thread(discard, spare)
+        return None
+
+    async def _start_new(self, key: PoolKey, spec: SandboxSpec) -> tuple[Container, Path]:
+        name = container_name(spec.run_id, spec.label)
+        tmp = scratch_dir("sandbox-tmp")
         try:
-            await asyncio.to_thread(container.start)
+            container = await asyncio.to_thread(
+                self._start, key, spec.workspace, tmp, name, spec.label, spec.hidden, spec.proxy_socket
+            )
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return container, tmp
+
+    def _start_spare(self, key: Hashable, slot: Path, tmp: Path) -> Container:
+        assert isinstance(key, PoolKey)
+        return self._start(key, slot, tmp, container_name(key.run_id, "spare"), "spare", ())
+
+    def _start(
+        self,
+        key: PoolKey,
+        workspace: Path,
+        tmp: Path,
+        name: str,
+        label: str,
+        hidden: tuple[Path, ...],
+        proxy_socket: Path | None = None,
+    ) -> Container:
+        container = self._create(key, workspace, tmp, name, label, hidden, proxy_socket)
+        try:
+            container.start()
         except BaseException as exc:
             with contextlib.suppress(DockerException):
-                await asyncio.shield(asyncio.to_thread(container.remove, force=True))
+                container.remove(force=True)
             if isinstance(exc, APIError):
                 raise SandboxError(f"could not start a container: {exc.explanation} — check `docker info`") from exc
             raise
-        return DockerSandbox(spec, container, self.client.api)
+        return container
 
-    @staticmethod
-    def _proxy_mounts(spec: SandboxSpec) -> list[Mount]:
-        """The harness proxy's socket inside the container, when the run has a network policy."""
-        if spec.proxy_socket is None:
-            return []
-        return [Mount(network.SANDBOX_SOCKET, str(spec.proxy_socket), type="bind")]
-
-    def _create(self, spec: SandboxSpec, image: str) -> Container:
-        limits = spec.limits
+    def _create(
+        self,
+        key: PoolKey,
+        workspace: Path,
+        tmp: Path,
+        name: str,
+        label: str,
+        hidden: tuple[Path, ...],
+        proxy_socket: Path | None = None,
+    ) -> Container:
+        limits = key.limits
         memory = limits.memory_mb * 2**20
-        workspace = spec.workspace.resolve()
-        tmpfs = {"/tmp": f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,mode=1777"}
-        named = spec.environment.image is not None
-        roots = [WORKSPACE, *([spec.environment.workdir] if named and spec.environment.workdir else [])]
-        for hidden in spec.hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
-            hidden = hidden.resolve()
-            if hidden.is_dir() and workspace in hidden.parents:
-                tmpfs.update({f"{root}/{hidden.relative_to(workspace)}": "ro,size=4k" for root in roots})
+        workspace = workspace.resolve()
+        roots = [WORKSPACE, *([key.workdir] if key.workdir else [])]
+        tmpfs: dict[str, str] = {}
+        for path in hidden:  # hidden material inside the workspace is covered, as bwrap covers system paths
+            path = path.resolve()
+            if path.is_dir() and workspace in path.parents:
+                tmpfs.update({f"{root}/{path.relative_to(workspace)}": "ro,size=4k" for root in roots})
+        mounts = [Mount(root, str(workspace), type="bind") for root in roots] + [Mount("/tmp", str(tmp), type="bind")]
+        if proxy_socket is not None:
+            mounts.append(Mount(network.SANDBOX_SOCKET, str(proxy_socket), type="bind"))
+        environment = {
+            **({} if key.named else images.RUNTIME_ENV),  # a named image keeps its own PATH and HOME
+            **(network.proxy_environment() if proxy_socket is not None else {}),
+        }
         try:
             return self.client.containers.create(
-                image,
+                key.image,
                 ["sleep", "infinity"],
-                name=container_name(spec),
+                name=name,
                 init=True,
                 hostname="sandbox",
                 user=f"{os.getuid()}:{os.getgid()}",
                 working_dir=WORKSPACE,
-                environment={
-                    **({} if named else images.RUNTIME_ENV),  # a named image keeps its own PATH and HOME
-                    **(network.proxy_environment() if spec.proxy_socket else {}),
-                },
+                environment=environment,
                 network_mode="none",
                 mem_limit=memory,
                 memswap_limit=memory,
@@ -409,13 +454,17 @@ class DockerBackend:
                 pids_limit=limits.pids,
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
-                read_only=not named,  # SWE-bench's eval scripts may reinstall into the image's environment
+                read_only=not key.named,  # SWE-bench's eval scripts may reinstall into the image's environment
                 tmpfs=tmpfs,
-                mounts=[Mount(root, str(workspace), type="bind") for root in roots] + self._proxy_mounts(spec),
-                labels=owner_labels(spec.run_id, spec.label),
+                mounts=mounts,
+                labels=owner_labels(key.run_id, label),
             )
         except APIError as exc:
             raise SandboxError(f"could not create a container: {exc.explanation} — check `docker info`") from exc
+
+    async def drain(self) -> int:
+        """Remove the containers started ahead and not handed out; return how many."""
+        return await asyncio.to_thread(self.pool.drain) if self.pool is not None else 0
 
     def image_digest(self) -> str | None:
         if self._base_id is None and self._client is not None:
@@ -425,9 +474,8 @@ class DockerBackend:
     async def reap(self, run_id: str | None = None) -> int:
         """Remove containers of ``run_id``, or (when None) every container whose owning process is dead."""
         label = LABEL_RUN if run_id is None else f"{LABEL_RUN}={run_id}"
-        # sparse: no inspect per container, which fails when another run removes one between list and inspect
-        listing = partial(self.client.containers.list, all=True, filters={"label": label}, sparse=True)
-        found = await asyncio.to_thread(listing)
+        # sparse: no inspect per container, which fails for one removed meanwhile (by its owner, or a pool)
+        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": label}, sparse=True)
         removed = 0
         for container in found:
             if run_id is None and owner_alive(container.attrs.get("Labels") or {}):
@@ -437,4 +485,6 @@ class DockerBackend:
             except APIError:  # gone already, or being removed by someone else
                 continue
             removed += 1
+        if run_id is None:
+            reap_scratch()  # the /tmp and slot directories of dead runners; the count says containers
         return removed

@@ -29,7 +29,7 @@ from docker.models.images import Image
 
 from solvemeter.cache import cache_root
 from solvemeter.errors import SandboxError
-from solvemeter.sandboxes.bwrap import PATH
+from solvemeter.sandboxes.base import SANDBOX_ENV
 from solvemeter.sandboxes.engine import remove_tree
 from solvemeter.sandboxes.environments import environment_hash
 from solvemeter.tasks.models import Environment
@@ -39,7 +39,7 @@ ENV_REPOSITORY = "solvemeter-env"
 SUITE = "bookworm"
 PACKAGES = ("python3", "python3-venv", "git", "ca-certificates", "tzdata")
 FORMAT = 1
-RUNTIME_ENV = {"PATH": PATH, "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "VIRTUAL_ENV": "/env"}
+RUNTIME_ENV = SANDBOX_ENV
 LABEL_KIND = "solvemeter.kind"
 LABEL_ENVIRONMENT = "solvemeter.environment"
 MIRROR_VARIABLE = "SOLVEMETER_DEBIAN_MIRROR"

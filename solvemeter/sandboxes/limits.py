@@ -1,7 +1,9 @@
-"""Memory and process limits through cgroups (v2, or v1 as on many CI hosts), when the host lets us.
+"""Memory, process and CPU limits through cgroups (v2, or v1 as on many CI hosts), when the host lets us.
 
-bubblewrap has no resource limits of its own. Where no cgroup hierarchy is writable we fall back to an
-address-space rlimit (memory only) and say so in ``describe()``.
+bubblewrap has no resource limits of its own. The CPU limit is a CFS quota (``cpu.max`` on v2,
+``cpu.cfs_quota_us`` on v1) of ``Limits.cpus`` cores, as Docker's ``nano_cpus`` is. Where no cgroup hierarchy is
+writable we fall back to an address-space rlimit (memory) and a low scheduling priority (CPU), and where the cpu
+controller alone is missing, to the low priority; ``describe()`` says which.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from pathlib import Path
 from solvemeter.sandboxes.base import Limits
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+CFS_PERIOD_US = 100_000
+NICE = 10
+"""Priority of a sandbox without a CPU quota: it may use idle cores but cannot starve the runner."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Cgroup:
     """One sandbox's cgroup: a directory per hierarchy (one on v2; memory and pids on v1)."""
 
     dirs: tuple[Path, ...]
+    cpu_limited: bool
 
     def enter_command(self) -> str:
         """Shell that moves the current shell into this cgroup before it execs the sandbox."""
@@ -73,10 +79,14 @@ def _v2_parent() -> Path | None:
         return None
     parent = CGROUP_ROOT / _own_cgroup("") / ".." if _own_cgroup("") else CGROUP_ROOT
     parent = parent.resolve()
-    subtree = parent / "cgroup.subtree_control"
-    if not subtree.exists() or not {"memory", "pids"} <= set(subtree.read_text().split()):
+    if not {"memory", "pids"} <= _v2_delegated(parent):
         return None
     return parent if os.access(parent, os.W_OK) else None
+
+
+def _v2_delegated(parent: Path) -> set[str]:
+    subtree = parent / "cgroup.subtree_control"
+    return set(subtree.read_text().split()) if subtree.exists() else set()
 
 
 def _v1_parents() -> tuple[Path, Path] | None:
@@ -86,6 +96,17 @@ def _v1_parents() -> tuple[Path, Path] | None:
     if present and os.access(memory, os.W_OK) and os.access(pids, os.W_OK):
         return memory, pids
     return None
+
+
+def _v1_cpu_parent() -> Path | None:
+    """The v1 cpu hierarchy, when mounted and writable (it is optional: memory and pids work without it)."""
+    cpu = CGROUP_ROOT / "cpu" / _own_cgroup("cpu")
+    present = (cpu / "cpu.cfs_quota_us").exists()
+    return cpu if present and os.access(cpu, os.W_OK) else None
+
+
+def _quota_us(limits: Limits) -> int:
+    return max(1000, int(limits.cpus * CFS_PERIOD_US))
 
 
 def create_cgroup(limits: Limits) -> Cgroup | None:
@@ -98,17 +119,29 @@ def create_cgroup(limits: Limits) -> Cgroup | None:
             (d / "memory.max").write_text(str(limits.memory_mb * 2**20))
             (d / "memory.swap.max").exists() and (d / "memory.swap.max").write_text("0")
             (d / "pids.max").write_text(str(limits.pids))
-            return Cgroup((d,))
+            cpu = "cpu" in _v2_delegated(parent)
+            cpu and (d / "cpu.max").write_text(f"{_quota_us(limits)} {CFS_PERIOD_US}")
+            return Cgroup((d,), cpu_limited=cpu)
         if (parents := _v1_parents()) is not None:
-            memory, pids = parents[0] / name, parents[1] / name
-            memory.mkdir()
-            pids.mkdir()
-            (memory / "memory.limit_in_bytes").write_text(str(limits.memory_mb * 2**20))
-            (pids / "pids.max").write_text(str(limits.pids))
-            return Cgroup((memory, pids))
+            dirs = [parents[0] / name, parents[1] / name]
+            for d in dirs:
+                d.mkdir()
+            (dirs[0] / "memory.limit_in_bytes").write_text(str(limits.memory_mb * 2**20))
+            (dirs[1] / "pids.max").write_text(str(limits.pids))
+            if (cpu_parent := _v1_cpu_parent()) is not None:
+                dirs.append(cpu_parent / name)
+                dirs[-1].mkdir()
+                (dirs[-1] / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+                (dirs[-1] / "cpu.cfs_quota_us").write_text(str(_quota_us(limits)))
+            return Cgroup(tuple(dirs), cpu_limited=cpu_parent is not None)
     except OSError:
         return None
     return None
+
+
+def parents() -> list[Path]:
+    """Every cgroup directory under which sandboxes' cgroups are made, on this host."""
+    return [p for p in (_v2_parent(), *(_v1_parents() or ()), _v1_cpu_parent()) if p is not None]
 
 
 def _owner_alive(name: str) -> bool:
@@ -124,18 +157,17 @@ def _owner_alive(name: str) -> bool:
     return True
 
 
-def reap_empty() -> int:
-    """Delete the cgroups of runners that died before they could (kill -9). A live runner's cgroup is empty
-    between commands, so only cgroups whose owner process is gone are touched."""
-    parents = [p for p in (_v2_parent(), *(_v1_parents() or ())) if p is not None]
+def reap_orphans() -> int:
+    """Delete the cgroups of runners that died before they could (kill -9), killing whatever still runs in
+    them first: --die-with-parent ends a sandbox's processes, but not at once. Only cgroups whose owner process
+    is gone are touched."""
     removed = 0
-    for parent in parents:
+    for parent in parents():
         for d in parent.glob("solvemeter-*"):
             if _owner_alive(d.name):
                 continue
-            with contextlib.suppress(OSError):
-                d.rmdir()
-                removed += 1
+            Cgroup((d,), cpu_limited=False).remove()
+            removed += not d.exists()
     return removed
 
 
@@ -144,9 +176,16 @@ def rlimit_command(limits: Limits) -> str:
     return f"ulimit -v {limits.memory_mb * 4 * 1024}"
 
 
+def cpu_fallback(cgroup: Cgroup | None) -> list[str]:
+    """What to run the sandbox under when no CPU quota holds it: a low priority, so it cannot stall the host."""
+    return [] if cgroup is not None and cgroup.cpu_limited else ["nice", "-n", str(NICE)]
+
+
 def describe() -> str:
-    if _v2_parent() is not None:
-        return "cgroup v2 (memory, pids)"
+    if (parent := _v2_parent()) is not None:
+        cpu = "cpu" if "cpu" in _v2_delegated(parent) else f"no cpu controller: nice {NICE}"
+        return f"cgroup v2 (memory, pids, {cpu})"
     if _v1_parents() is not None:
-        return "cgroup v1 (memory, pids)"
-    return "rlimit (address space only; no writable cgroup hierarchy)"
+        cpu = "cpu" if _v1_cpu_parent() is not None else f"no cpu hierarchy: nice {NICE}"
+        return f"cgroup v1 (memory, pids, {cpu})"
+    return f"rlimit (address space only; no writable cgroup hierarchy; CPU: nice {NICE})"

@@ -1,13 +1,17 @@
-"""Running a sandboxed process from the host: bounded output, and a timeout that kills the process group."""
+"""Running a sandboxed process from the host: bounded output, a timeout that kills the process group, and the
+host directories a sandbox owns (named for their runner, so those of a runner killed with -9 can be reaped)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, ExecResult
 
@@ -28,9 +32,15 @@ async def _read_bounded(stream: asyncio.StreamReader | None, limit: int) -> str:
 
 
 async def run_process(
-    argv: list[str], *, timeout: float, on_timeout: Callable[[], None] | None = None, stdin: bytes | None = None
+    argv: list[str],
+    *,
+    timeout: float,
+    env: dict[str, str],
+    on_timeout: Callable[[], None] | None = None,
+    stdin: bytes | None = None,
 ) -> ExecResult:
-    """Run ``argv`` in its own session; on timeout SIGKILL the whole group and call ``on_timeout``."""
+    """Run ``argv`` in its own session with exactly ``env``; on timeout SIGKILL the whole group and call
+    ``on_timeout``."""
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -38,6 +48,7 @@ async def run_process(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
+        env=env,
     )
     if stdin is not None and proc.stdin is not None:
         proc.stdin.write(stdin)
@@ -75,3 +86,34 @@ async def run_process(
 def kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+SCRATCH_KINDS = ("sandbox-tmp", "pool")
+
+
+def scratch_dir(kind: str) -> Path:
+    """A fresh host directory ``solvemeter-<kind>-<runner pid>-<random>`` in the system temporary directory."""
+    assert kind in SCRATCH_KINDS
+    return Path(tempfile.mkdtemp(prefix=f"solvemeter-{kind}-{os.getpid()}-"))
+
+
+def reap_scratch() -> int:
+    """Remove the scratch directories of runners that are gone (kill -9 left them); return how many."""
+    removed = 0
+    for kind in SCRATCH_KINDS:
+        for path in Path(tempfile.gettempdir()).glob(f"solvemeter-{kind}-*-*"):
+            owner = path.name[len(f"solvemeter-{kind}-") :].split("-", 1)[0]
+            if owner.isdigit() and not _alive(int(owner)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

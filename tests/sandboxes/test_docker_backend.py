@@ -19,6 +19,7 @@ from solvemeter.sandboxes.base import Limits, SandboxSpec
 from solvemeter.sandboxes.docker import DockerBackend, DockerSandbox
 from solvemeter.sandboxes.engine import LABEL_OWNER_PID, docker_available
 from solvemeter.tasks.models import Environment
+from tests.sandboxes.test_contract import container_names
 
 pytestmark = pytest.mark.docker
 
@@ -31,8 +32,7 @@ def make_spec(tmp_path: Path, environment: Environment | None = None, **override
 
 
 def containers_of(backend: DockerBackend, run_id: str) -> list[str]:
-    found = backend.client.containers.list(all=True, filters={"label": f"solvemeter.run={run_id}"})
-    return [str(c.name) for c in found]
+    return container_names(backend, label=f"solvemeter.run={run_id}")
 
 
 async def test_a_container_has_no_network_capabilities_or_writable_root(

@@ -68,4 +68,4 @@ def test_prune_removes_stale_images_and_orphaned_containers(docker_engine: str) 
     names = {tag for image in images.solvemeter_images(backend.client) for tag in image.tags}
     assert f"solvemeter-env:{current_tag}" in names
     assert images.base_reference() in names
-    assert orphan.id not in {c.id for c in backend.client.containers.list(all=True)}
+    assert orphan.id not in {c.id for c in backend.client.containers.list(all=True, sparse=True)}
