@@ -183,7 +183,7 @@ class DockerSandbox:
 
     def _normal(self, path: str) -> str:
         """Absolute and normalised; a named image's repository directory is the workspace under another name."""
-        path = self._normal(path)
+        path = _normal(path)
         if self._workdir and (path == self._workdir or path.startswith(self._workdir + "/")):
             return WORKSPACE + path[len(self._workdir) :]
         return path
