@@ -233,7 +233,9 @@ async def execute(request: RunRequest) -> Run:
     finally:
         store.close()
         await engine.stop()
-    return load_run(request.run_dir)
+    run = load_run(request.run_dir)
+    _ = run.results  # read now: a caller may look after the run directory (a temporary one) is gone
+    return run
 
 
 async def _run_pending(

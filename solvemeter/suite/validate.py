@@ -17,7 +17,6 @@ import solvemeter
 from solvemeter.agents.base import Agent, NoModel
 from solvemeter.agents.null import NullAgent
 from solvemeter.agents.oracle import OracleAgent
-from solvemeter.runs.reading import Run
 from solvemeter.runs.records import EpisodeResult, ModelRef, Outcome, QaGrade, SweGrade
 from solvemeter.sandboxes.base import SandboxBackend, SandboxSpec
 from solvemeter.suite.executor import RunRequest, execute
@@ -73,7 +72,10 @@ async def probe_hidden(pack: Pack, task: SweTask | QaTask, backend: SandboxBacke
     return problems + kind.leaks(task)
 
 
-async def _run(pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path, concurrency: int) -> Run:
+async def _run(
+    pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path, concurrency: int
+) -> tuple[EpisodeResult, ...]:
+    """The run's records, read while its (temporary) directory still exists."""
     request = RunRequest(
         packs=[pack],
         agent=agent,
@@ -84,7 +86,7 @@ async def _run(pack: Pack, agent: Agent, backend: SandboxBackend, run_dir: Path,
         concurrency=concurrency,
         progress=False,
     )
-    return await execute(request)
+    return (await execute(request)).results
 
 
 async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int = 2) -> ValidationReport:
@@ -94,16 +96,16 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
         second = await _run(pack, OracleAgent(), backend, Path(tmp) / "oracle-2", concurrency)
         null = await _run(pack, NullAgent(), backend, Path(tmp) / "null", concurrency)
     problems: list[str] = []
-    broken = {r.task_id: _why(r) for r in (*first.results, *null.results) if r.outcome is Outcome.INFRA_ERROR}
-    for r in first.results:
+    broken = {r.task_id: _why(r) for r in (*first, *null) if r.outcome is Outcome.INFRA_ERROR}
+    for r in first:
         if not r.resolved and r.task_id not in broken:
             problems.append(f"{r.task_id}: the oracle does not solve it ({r.outcome.value}: {_why(r)})")
-    for r in null.results:
+    for r in null:
         if r.task_id in broken:
             continue
         if r.resolved or r.score > 0:
             problems.append(f"{r.task_id}: doing nothing scores {r.score:g} — its tests do not test the fix")
-    agree = {r.task_id: r.score for r in first.results} == {r.task_id: r.score for r in second.results}
+    agree = {r.task_id: r.score for r in first} == {r.task_id: r.score for r in second}
     if not agree:
         problems.append("two oracle runs disagree — some task's grading is not deterministic")
     for task in pack.tasks:
@@ -115,8 +117,8 @@ async def validate_pack(pack: Pack, backend: SandboxBackend, *, concurrency: int
         content_hash=pack.content_hash,
         sandbox=backend.name,
         tasks=n,
-        oracle_rate=sum(r.resolved for r in first.results) / n,
-        null_rate=sum(r.resolved for r in null.results) / n,
+        oracle_rate=sum(r.resolved for r in first) / n,
+        null_rate=sum(r.resolved for r in null) / n,
         oracle_runs_agree=agree,
         problems=problems,
         wall_s=round(time.monotonic() - started, 2),

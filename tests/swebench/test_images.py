@@ -153,7 +153,7 @@ def test_pack_validate_on_a_dataset_lists_a_broken_environment_apart(built, tmp_
     done = CliRunner().invoke(app, [str(rows), "--sandbox", "docker", "--json"], env={"SOLVEMETER_REPOS": None})
     assert done.stdout, repr(done.exception)
     report = json.loads(done.stdout)
-    assert done.exit_code == 1  # not sound to measure with while an environment is broken
+    assert done.exit_code == 1, json.dumps(report)  # not sound to measure with while an environment is broken
     assert report["oracle_rate"] == 0.5 and report["null_rate"] == 0.0 and report["problems"] == []
     (broken,) = report["broken_environments"]
     assert broken.startswith("acme__calc-broken: ") and "environment is broken" in broken
