@@ -33,7 +33,7 @@ AREA_COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "leaderboard": (
         "solvemeter.scoring.cli:leaderboard_app",
-        "Build and check leaderboard JSON (solvemeter.leaderboard/1).",
+        "Build and check leaderboard JSON (solvemeter.leaderboard/2).",
     ),
     "grid": ("solvemeter.suite.grid:grid", "Run every combination of --models, --agents and --max-steps."),
     "model": ("solvemeter.agents.cli:model_app", "Weights of the built-in local models: pull and list."),
