@@ -63,18 +63,27 @@ class RunStore:
         The manifest's executor is the one now running it: a run may be resumed on another executor."""
         self.path.mkdir(parents=True, exist_ok=True)
         self._take_lock()
-        if (self.path / MANIFEST_FILE).exists():
-            existing = read_manifest(self.path)
-            if existing.plan_key() != manifest.plan_key():
-                changed = differences(existing.plan_key(), manifest.plan_key())
-                raise RunError(
-                    f"{self.path} holds a different run (changed: {', '.join(changed)}) — "
-                    "resume it with the same options, or pass a new --run-dir"
-                )
-            manifest = existing.model_copy(update={"finished_at": None, "executor": manifest.executor})
-        self._repair_tail()
-        self.write_manifest(manifest)
+        try:
+            manifest = self._resumable(manifest)
+            self._repair_tail()
+            self.write_manifest(manifest)
+        except BaseException:
+            self.close()  # a refused or failed open leaves the directory free for the next driver
+            raise
         return manifest
+
+    def _resumable(self, manifest: RunManifest) -> RunManifest:
+        """``manifest`` for a new run; the stored one when the directory holds the same work, else an error."""
+        if not (self.path / MANIFEST_FILE).exists():
+            return manifest
+        existing = read_manifest(self.path)
+        if existing.plan_key() != manifest.plan_key():
+            changed = differences(existing.plan_key(), manifest.plan_key())
+            raise RunError(
+                f"{self.path} holds a different run (changed: {', '.join(changed)}) — "
+                "resume it with the same options, or pass a new --run-dir"
+            )
+        return existing.model_copy(update={"finished_at": None, "executor": manifest.executor})
 
     def _take_lock(self) -> None:
         fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
