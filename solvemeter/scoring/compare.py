@@ -25,6 +25,7 @@ from solvemeter.scoring.stats import (
     sign_flip_p_value,
     sum_by_cluster,
 )
+from solvemeter.scoring.summary import cost_summary, server_idle
 from solvemeter.scoring.table import EpisodeTable
 from solvemeter.tasks.models import Frozen
 
@@ -60,7 +61,8 @@ class PairComparison(Frozen):
     lost: tuple[EpisodeKey, ...]
     """solved by a, not by b"""
     cost_difference_usd: Interval | None
-    """mean cost per episode b − a; None unless both runs are priced"""
+    """mean cost per episode b − a over the paired episodes (a server's idle cost is in no episode); None
+    unless both runs are priced"""
     steps_difference: Interval | None
     """mean steps per episode b − a"""
 
@@ -75,6 +77,9 @@ class Comparison(Frozen):
     """run -> episodes with an integrity flag"""
     integrity: dict[str, dict[str, int]] = Field(default_factory=dict)
     """run -> integrity flag -> episodes"""
+    cost_per_solved_usd: dict[str, Interval | None] = Field(default_factory=dict)
+    """run -> cost per solved task as its report shows it (server idle cost included, the run's own seed);
+    None when unpriced or nothing was solved"""
     pairs: tuple[PairComparison, ...]
 
 
@@ -176,6 +181,12 @@ def compare_pair(
     )
 
 
+def cost_per_solved(run: Run, table: EpisodeTable, n_resamples: int) -> Interval | None:
+    """The run's cost per solved task over all its episodes, as ``solvemeter report`` computes it."""
+    idle = server_idle(run.manifest, len(table), len(table))
+    return cost_summary(table, run.manifest.seed, n_resamples, idle).per_solved_usd
+
+
 def run_labels(runs: list[Run]) -> list[str]:
     """Run ids, or the directories when two runs share an id."""
     ids = [run.run_id for run in runs]
@@ -209,5 +220,9 @@ def compare(runs: list[Run], force: bool = False, *, seed: int = 0, n_resamples:
         pack_differences=differences,
         flagged_episodes={label: int(t.flagged.sum()) for label, t in zip(labels, tables, strict=True)},
         integrity={label: t.flag_counts() for label, t in zip(labels, tables, strict=True)},
+        cost_per_solved_usd={
+            label: cost_per_solved(run, table, n_resamples)
+            for label, run, table in zip(labels, runs, tables, strict=True)
+        },
         pairs=tuple(pairs),
     )

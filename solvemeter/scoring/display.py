@@ -88,6 +88,19 @@ def cost_per_solved(cost: CostSummary) -> str:
     return interval(cost.per_solved_usd, "usd")
 
 
+def server_idle(cost: CostSummary) -> str | None:
+    """The self-hosted server's idle and start-up time, apart from the episodes; None when none was recorded."""
+    idle = cost.server_idle
+    if idle is None:
+        return None
+    episodes = f"episodes {usd(cost.total_usd - idle.usd)}, " if cost.total_usd is not None else ""
+    charged = "included in total cost and cost per solved task" if cost.priced else "the episodes are unpriced"
+    return (
+        f"server idle and start-up: {seconds(idle.seconds)}, {usd(idle.usd)} "
+        f"({episodes}charged to the run apart from the episodes; {charged})"
+    )
+
+
 def total_cost(cost: CostSummary) -> str:
     return usd(cost.total_usd) if cost.priced else UNPRICED
 

@@ -68,6 +68,7 @@ def results_section(report: RunReport) -> list[str]:
         "number of episodes when tasks ran several epochs); cost per solved task is a bootstrap over tasks. An "
         "episode with an integrity flag is never solved.</p>",
         table(headers, rows, total_last=len(report.packs) > 1),
+        *(f'<p class="note">{escape(idle)}</p>' for idle in [d.server_idle(report.overall.cost)] if idle),
         "<h2>Outcomes</h2>",
         table(
             ["", *(o.replace("_", " ") for o in outcomes)],
@@ -273,6 +274,14 @@ def comparison_page(comparison: Comparison) -> str:
             ],
             rows,
             text_columns=2,
+        ),
+        "<h2>Cost per solved task</h2>",
+        '<p class="note">Each run over all its episodes, as its report shows it: a self-hosted server\'s idle and '
+        "start-up cost is included.</p>",
+        table(
+            ["run", "cost per solved [95% CI]"],
+            [[run, interval_cell(iv, "usd")] for run, iv in comparison.cost_per_solved_usd.items()],
+            text_columns=1,
         ),
         "<h2>Episodes that flipped</h2>",
         figure(svg.flips_chart(flips, "Episodes that flipped"), "lost to the left, gained to the right"),

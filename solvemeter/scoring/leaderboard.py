@@ -25,7 +25,7 @@ from solvemeter.runs.reading import MANIFEST_FILE, Run
 from solvemeter.runs.records import EpisodeResult, PackRef
 from solvemeter.scoring.contamination import CutoffSplit, split_by_date
 from solvemeter.scoring.stats import RESAMPLES, Interval
-from solvemeter.scoring.summary import SpeedSummary, summarise
+from solvemeter.scoring.summary import ServerIdle, SpeedSummary, server_idle, summarise
 from solvemeter.scoring.table import EpisodeTable
 from solvemeter.tasks.models import Budget, Frozen
 
@@ -77,8 +77,12 @@ class LeaderboardEntry(Frozen):
     """episodes per integrity flag"""
     priced: bool
     cost_per_solved_usd: Interval | None
-    """bootstrap over tasks; None when unpriced or nothing was solved"""
+    """(episodes' cost + server idle cost) / solved, bootstrap over tasks; None when unpriced or nothing solved"""
     total_cost_usd: float | None
+    """the episodes' cost plus the server idle cost"""
+    server_idle: ServerIdle | None = None
+    """this pack's share (by episodes) of a self-hosted server's idle time and cost; None when not priced by
+    server time"""
     steps: DepthSummary
     tokens: TokenTotals
     speed: SpeedSummary
@@ -144,10 +148,13 @@ def manifest_sha256(run: Run) -> str:
     return hashlib.sha256((run.path / MANIFEST_FILE).read_bytes()).hexdigest()
 
 
-def build_entry(run: Run, pack: PackRef, table: EpisodeTable, cutoff: str | None = None) -> LeaderboardEntry:
-    """One run's entry on one pack, unranked; the bootstrap is seeded with the run's seed, as in its report, so
-    that anyone can rebuild the same numbers from the run directory."""
-    summary = summarise(table, run.manifest.seed, RESAMPLES)
+def build_entry(
+    run: Run, pack: PackRef, table: EpisodeTable, run_episodes: int, cutoff: str | None = None
+) -> LeaderboardEntry:
+    """One run's entry on one pack (``table``, of the run's ``run_episodes``), unranked; the bootstrap is seeded
+    with the run's seed, as in its report, so that anyone can rebuild the same numbers from the run directory."""
+    idle = server_idle(run.manifest, len(table), run_episodes)
+    summary = summarise(table, run.manifest.seed, RESAMPLES, idle)
     steps = table.steps[table.valid]
     return LeaderboardEntry(
         rank=0,
@@ -168,6 +175,7 @@ def build_entry(run: Run, pack: PackRef, table: EpisodeTable, cutoff: str | None
         priced=summary.cost.priced,
         cost_per_solved_usd=summary.cost.per_solved_usd,
         total_cost_usd=summary.cost.total_usd,
+        server_idle=idle,
         steps=DepthSummary(
             median=float(np.median(steps)) if len(steps) else None,
             p90=float(np.quantile(steps, 0.9)) if len(steps) else None,
@@ -189,7 +197,7 @@ def run_entries(run: Run, cutoffs: dict[str, str] | None = None) -> list[tuple[P
     table = EpisodeTable.of_run(run)
     cutoff = cutoff_for(run.manifest.model.spec, cutoffs or {})
     return [
-        (ref, build_entry(run, ref, table.of_pack(ref.name), cutoff))
+        (ref, build_entry(run, ref, table.of_pack(ref.name), len(table), cutoff))
         for ref in run.manifest.packs
         if ref.name in table.packs
     ]
@@ -264,7 +272,7 @@ def entry_problems(pack: PackRef, entry: LeaderboardEntry, run: Run) -> list[str
         return [f"{where}: results.jsonl in {run.path} differs from the results the entry was built from"]
     cutoffs = {"": entry.cutoff.cutoff} if entry.cutoff else {}
     table = EpisodeTable.of_run(run)
-    rebuilt = build_entry(run, pack, table.of_pack(pack.name), cutoff_for(entry.model, cutoffs))
+    rebuilt = build_entry(run, pack, table.of_pack(pack.name), len(table), cutoff_for(entry.model, cutoffs))
     rebuilt = rebuilt.model_copy(update={"rank": entry.rank, "pareto": entry.pareto})
     if rebuilt != entry:
         changed = [name for name in LeaderboardEntry.model_fields if getattr(rebuilt, name) != getattr(entry, name)]

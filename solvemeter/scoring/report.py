@@ -10,7 +10,7 @@ from solvemeter.runs.reading import Run
 from solvemeter.scoring.contamination import CutoffSplit, split_by_date
 from solvemeter.scoring.curves import BudgetCurves, curves_for
 from solvemeter.scoring.stats import RESAMPLES
-from solvemeter.scoring.summary import Summary, summarise
+from solvemeter.scoring.summary import Summary, server_idle, summarise
 from solvemeter.scoring.table import EpisodeTable
 from solvemeter.tasks.models import Budget, Frozen
 
@@ -45,12 +45,13 @@ class RunReport(Frozen):
     curves: BudgetCurves
 
 
-def _pack_summary(table: EpisodeTable, name: str, overall: Summary, seed: int, n_resamples: int) -> Summary:
+def _pack_summary(run: Run, table: EpisodeTable, name: str, overall: Summary, seed: int, n_resamples: int) -> Summary:
     if table.packs == (name,):  # a run of one pack is its own overall: no need to compute it twice
         return overall
     if name not in table.packs:  # declared, but no episode finished yet
         return summarise(table.where(table.pack < 0), seed, n_resamples)
-    return summarise(table.of_pack(name), seed, n_resamples)
+    episodes = table.of_pack(name)
+    return summarise(episodes, seed, n_resamples, server_idle(run.manifest, len(episodes), len(table)))
 
 
 def build_report(
@@ -64,7 +65,7 @@ def build_report(
     def split(episodes: EpisodeTable) -> CutoffSplit | None:
         return split_by_date(episodes, cutoff) if cutoff else None
 
-    overall = summarise(table, seed, n_resamples)
+    overall = summarise(table, seed, n_resamples, server_idle(run.manifest, len(table), len(table)))
     declared = {ref.name: ref for ref in run.manifest.packs}
     packs = []
     for name in sorted(set(declared) | set(table.packs)):
@@ -74,7 +75,7 @@ def build_report(
                 name=name,
                 version=ref.version if ref else "unknown",
                 kind=ref.kind if ref else "unknown",
-                summary=_pack_summary(table, name, overall, seed, n_resamples),
+                summary=_pack_summary(run, table, name, overall, seed, n_resamples),
                 cutoff=split(table.of_pack(name) if name in table.packs else table.where(table.pack < 0)),
             )
         )

@@ -135,13 +135,16 @@ def bootstrap_ratio(
     n_resamples: int = RESAMPLES,
     seed: int = 0,
     confidence: float = CONFIDENCE,
+    fixed: float = 0.0,
 ) -> Interval | None:
-    """Interval for Σnumerator / Σdenominator over units (e.g. cost per solved task); None if Σdenominator is 0."""
+    """Interval for (Σnumerator + fixed) / Σdenominator over units (e.g. cost per solved task); None if
+    Σdenominator is 0. ``fixed`` belongs to no unit (a server's idle cost): every resample pays it whole."""
     total = float(np.sum(denominator))
     if total == 0:
         return None
     sums = bootstrap_sums(np.column_stack([numerator, denominator]), n_resamples, seed)
-    return percentile_interval(float(np.sum(numerator)) / total, ratio_of_sums(sums[:, 0], sums[:, 1]), confidence)
+    estimate = (float(np.sum(numerator)) + fixed) / total
+    return percentile_interval(estimate, ratio_of_sums(sums[:, 0] + fixed, sums[:, 1]), confidence)
 
 
 def bootstrap_mean(

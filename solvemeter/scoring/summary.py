@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from solvemeter.runs.records import RunManifest
 from solvemeter.scoring.epochs import PassAtK, across_epochs
 from solvemeter.scoring.stats import RESAMPLES, Floats, Interval, bootstrap_ratio, clustered_wilson, sum_by_cluster
 from solvemeter.scoring.table import OUTCOMES, EpisodeTable
@@ -56,16 +57,36 @@ class TokenSummary(Frozen):
     per_episode: float | None
 
 
+class ServerIdle(Frozen):
+    """A self-hosted server's time with no episode in flight (start-up, gaps, shut-down) and what it cost."""
+
+    seconds: float
+    usd: float
+
+
+def server_idle(manifest: RunManifest, episodes: int, run_episodes: int) -> ServerIdle | None:
+    """The share of the run's server idle time charged to ``episodes`` of its ``run_episodes``: all of it for
+    the whole run, a pack its share by episodes (the server stood idle for all of them). None when the run
+    recorded none (not priced by server time) or the slice has no episode."""
+    if manifest.server_idle_usd is None or episodes == 0 or run_episodes == 0:
+        return None
+    share = episodes / run_episodes
+    return ServerIdle(seconds=(manifest.server_idle_s or 0.0) * share, usd=manifest.server_idle_usd * share)
+
+
 class CostSummary(Frozen):
     """Money. When any episode is unpriced the totals are None and reports say "unpriced" — never $0."""
 
     priced: bool
     unpriced_episodes: int
     total_usd: float | None
-    """every episode, infra errors included: what the run spent"""
+    """every episode, infra errors included, plus the server's idle cost: what the run spent"""
     infra_usd: float | None
     per_solved_usd: Interval | None
-    """valid episodes' cost / solved tasks, bootstrap over tasks; None when unpriced or nothing was solved"""
+    """(valid episodes' cost + the server's idle cost) / solved tasks, bootstrap over tasks with the idle cost a
+    fixed amount in every resample; None when unpriced or nothing was solved"""
+    server_idle: ServerIdle | None = None
+    """the self-hosted server's idle time and cost, apart from the episodes'; None when not priced by server time"""
 
 
 class WallSummary(Frozen):
@@ -171,21 +192,29 @@ def step_summary(valid: EpisodeTable) -> StepSummary:
     )
 
 
-def cost_summary(table: EpisodeTable, seed: int, n_resamples: int) -> CostSummary:
+def cost_summary(table: EpisodeTable, seed: int, n_resamples: int, idle: ServerIdle | None = None) -> CostSummary:
+    """The one place cost per solved task is computed: report, leaderboard and compare all take it from here."""
     unpriced = int(np.isnan(table.cost).sum())
     if unpriced or len(table) == 0:
         return CostSummary(
-            priced=False, unpriced_episodes=unpriced, total_usd=None, infra_usd=None, per_solved_usd=None
+            priced=False,
+            unpriced_episodes=unpriced,
+            total_usd=None,
+            infra_usd=None,
+            per_solved_usd=None,
+            server_idle=idle,
         )
     valid = table.valid
     kept = table.where(valid)
     task_cost, task_solved = sum_by_cluster(kept.task_codes(), kept.cost, kept.resolved.astype(np.float64))
+    idle_usd = idle.usd if idle else 0.0
     return CostSummary(
         priced=True,
         unpriced_episodes=0,
-        total_usd=float(table.cost.sum()),
+        total_usd=float(table.cost.sum()) + idle_usd,
         infra_usd=float(table.cost[~valid].sum()),
-        per_solved_usd=bootstrap_ratio(task_cost, task_solved, n_resamples, seed),
+        per_solved_usd=bootstrap_ratio(task_cost, task_solved, n_resamples, seed, fixed=idle_usd),
+        server_idle=idle,
     )
 
 
@@ -222,8 +251,10 @@ def speed_summary(valid: EpisodeTable) -> SpeedSummary:
     )
 
 
-def summarise(table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES) -> Summary:
-    """Every number a report shows for these episodes."""
+def summarise(
+    table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES, idle: ServerIdle | None = None
+) -> Summary:
+    """Every number a report shows for these episodes; ``idle`` is the server idle time charged to them."""
     valid = table.where(table.valid)
     n_valid, solved = len(valid), int(valid.resolved.sum())
     outcome_counts = np.bincount(table.outcome, minlength=len(OUTCOMES))
@@ -246,7 +277,7 @@ def summarise(table: EpisodeTable, seed: int = 0, n_resamples: int = RESAMPLES) 
             output=tokens[2],
             per_episode=(tokens[0] + tokens[2]) / len(table) if len(table) else None,
         ),
-        cost=cost_summary(table, seed, n_resamples),
+        cost=cost_summary(table, seed, n_resamples, idle),
         wall=WallSummary(
             total_s=float(table.wall.sum()), median_s=_quantile(valid.wall, 0.5), p90_s=_quantile(valid.wall, 0.9)
         ),

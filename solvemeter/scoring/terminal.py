@@ -173,7 +173,10 @@ def report_renderables(report: RunReport) -> list[RenderableType]:
         ("  epochs ", "dim"),
         str(report.epochs),
     )
-    parts: list[RenderableType] = [header, summary_table(report), outcome_table(report)]
+    parts: list[RenderableType] = [header, summary_table(report)]
+    if idle := d.server_idle(report.overall.cost):
+        parts.append(Text(idle, style="dim"))
+    parts.append(outcome_table(report))
     if report.overall.integrity:
         parts.append(integrity_table(report))
     if report.overall.speed.timed_episodes:
@@ -240,6 +243,11 @@ def comparison_renderables(comparison: Comparison) -> list[RenderableType]:
             f"{len(pair.lost)}: {keys_text(pair.lost)}",
         )
     parts: list[RenderableType] = [table, flips]
+    if comparison.cost_per_solved_usd:
+        costs = "; ".join(
+            f"{run} {d.interval(iv, 'usd') if iv else d.DASH}" for run, iv in comparison.cost_per_solved_usd.items()
+        )
+        parts.append(Text(f"cost per solved task (all episodes, server idle included): {costs}", style="dim"))
     for run, count in comparison.flagged_episodes.items():
         if count:
             flags = ", ".join(f"{flag} {n}" for flag, n in comparison.integrity[run].items())

@@ -81,6 +81,8 @@ def make_manifest(
     priced: bool = True,
     seed: int = 7,
     task_ids: tuple[str, ...] = (),
+    server_idle_s: float | None = None,
+    server_idle_usd: float | None = None,
 ) -> RunManifest:
     return RunManifest(
         run_id=run_id,
@@ -98,6 +100,8 @@ def make_manifest(
         task_ids=task_ids,
         host="test-host",
         started_at="2026-01-01T00:00:00Z",
+        server_idle_s=server_idle_s,
+        server_idle_usd=server_idle_usd,
     )
 
 
