@@ -156,7 +156,19 @@ async def arun(
         if request.progress:
             print(time_bound(request))
         await execute(request)
-    return load_run(target)
+    finished = load_run(target)
+    _submit_hidden_answers(finished, packs)
+    return finished
+
+
+def _submit_hidden_answers(run: Run, packs: list[Pack]) -> None:
+    """A pack whose answers are hidden (GAIA's test split) cannot be scored here: its run ends in a submission."""
+    from solvemeter.suite.gaia_cli import submit_hidden_answers
+    from solvemeter.tasks.gaia import is_test_split
+
+    hidden = [p.name for p in packs if is_test_split(p)]
+    if hidden:
+        print(submit_hidden_answers(run, hidden))
 
 
 def run(pack: PackChoice, **options: Any) -> Run:

@@ -7,6 +7,7 @@ The leaderboard takes JSON lines ``{"task_id", "model_answer", "reasoning_trace"
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,8 @@ from solvemeter.runs.records import QaGrade
 from solvemeter.runs.trajectory import Trajectory
 
 TRACE_CHARS = 4000
+SUBMISSION_FILE = "submission.jsonl"
+"""Where a run on the test split leaves its submission, in the run directory."""
 
 
 def _trace(run: Run, relative: str | None) -> str:
@@ -49,14 +52,25 @@ def submission(run: Run, *, pack: str | None = None, epoch: int = 1) -> list[dic
     return lines
 
 
+def write_submission(run: Run, out: Path, *, packs: Sequence[str | None] = (None,), epoch: int = 1) -> str:
+    """Write ``packs``' answers (None: every pack's) to ``out``; says how many, and how many are empty."""
+    lines = [line for pack in packs for line in submission(run, pack=pack, epoch=epoch)]
+    out.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    empty = sum(1 for line in lines if not line["model_answer"])
+    return f"{len(lines)} answers written to {out}" + (f" ({empty} empty)" if empty else "")
+
+
+def submit_hidden_answers(run: Run, packs: Sequence[str]) -> str:
+    """After a run on packs whose answers are hidden (GAIA's test split): the submission, in the run directory."""
+    written = write_submission(run, run.path / SUBMISSION_FILE, packs=packs)
+    return f"{written} — this split's answers are hidden, so GAIA's leaderboard scores it: upload that file there"
+
+
 def gaia_submission(
     run_dir: Annotated[Path, typer.Argument(help="A run on a GAIA pack (the test split, usually).")],
-    out: Annotated[Path, typer.Option("--out", help="The JSON-lines file to upload.")] = Path("submission.jsonl"),
+    out: Annotated[Path, typer.Option("--out", help="The JSON-lines file to upload.")] = Path(SUBMISSION_FILE),
     pack: Annotated[str | None, typer.Option(help="Only this pack's episodes.")] = None,
     epoch: Annotated[int, typer.Option(min=1, help="Which epoch's answers to submit.")] = 1,
 ) -> None:
     """Write a run's answers in GAIA's leaderboard format (task_id, model_answer, reasoning_trace)."""
-    lines = submission(load_run(run_dir), pack=pack, epoch=epoch)
-    out.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    empty = sum(1 for line in lines if not line["model_answer"])
-    Console().print(f"{len(lines)} answers written to {out}" + (f" ({empty} empty)" if empty else ""))
+    Console().print(write_submission(load_run(run_dir), out, packs=(pack,), epoch=epoch))

@@ -37,7 +37,9 @@ APPLY_COMMANDS = (
 """SWE-bench's ways of applying a prediction, in its order (``--reject`` left out: it applies part of a patch)."""
 RESET = "git checkout --quiet -- . && git clean -fdq"
 
-SplitOpt = Annotated[str | None, typer.Option(help="Dataset split, for a dataset name (default: test).")]
+SplitOpt = Annotated[
+    str | None, typer.Option(help="Dataset split, for a dataset name (default: test; GAIA: validation).")
+]
 RevisionOpt = Annotated[
     str | None, typer.Option(help="Dataset revision (a hub commit) to pin; default: the current one, recorded.")
 ]

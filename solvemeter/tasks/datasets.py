@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,25 @@ def _hub_rows(dataset_id: str, split: str, revision: str | None) -> Rows:
     digest = hashlib.sha256(json.dumps([r for _, r in rows], sort_keys=True, default=str).encode()).hexdigest()
     stem = dataset_id.split("/")[-1] + ("" if split == DEFAULT_SPLIT else f"-{split}")
     return Rows(rows, DatasetRef(id=dataset_id, split=split, revision=pinned, content_hash=f"sha256:{digest}"), stem)
+
+
+def download_snapshot(dataset_id: str, *, folder: str, revision: str | None, fix: str) -> tuple[Path, str | None]:
+    """The hub dataset's files under ``folder``, downloaded once into solvemeter's cache (a gated dataset takes
+    the token huggingface_hub reads from HF_TOKEN), and the commit they were read at. ``fix`` ends the error."""
+    import huggingface_hub
+
+    try:
+        path = huggingface_hub.snapshot_download(
+            dataset_id, repo_type="dataset", revision=revision, allow_patterns=[f"{folder}/*"], cache_dir=_cache()
+        )
+    except Exception as exc:  # no hub, no token, terms not accepted, unknown revision: the library raises many kinds
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise PackError(
+            f"could not download dataset {dataset_id} ({folder}, revision {revision or 'latest'}): {reason} — {fix}"
+        ) from None
+    # The cache keeps each download under snapshots/<commit>: that commit is what the run records.
+    commit = Path(path).name
+    return Path(path), commit if re.fullmatch(r"[0-9a-f]{40}", commit) else revision
 
 
 def _current_revision(dataset_id: str) -> str | None:

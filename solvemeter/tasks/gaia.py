@@ -20,8 +20,10 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
 
 from solvemeter.cache import cache_root
 from solvemeter.errors import PackError
+from solvemeter.tasks.datasets import download_snapshot
 from solvemeter.tasks.models import (
     TASK_ID_PATTERN,
+    DatasetRef,
     Environment,
     Frozen,
     Pack,
@@ -31,6 +33,11 @@ from solvemeter.tasks.models import (
     QaTask,
 )
 
+DATASET_ID = "gaia-benchmark/GAIA"
+NAMES = ("gaia", DATASET_ID.lower())
+"""What ``--pack`` takes for the hub dataset, optionally followed by ``:CONFIG`` (``gaia:2023_level1``)."""
+DEFAULT_CONFIG = "2023_all"
+SPLITS = ("validation", "test")
 METADATA_FILES = ("metadata.jsonl", "metadata.parquet")
 """GAIA's 2023 release ships JSON lines; its later revisions ship the same rows as parquet, with ``file_path``."""
 UNKNOWN_ANSWER = "?"
@@ -206,13 +213,45 @@ def _materialise(root: Path, row: GaiaRow, task_dir: Path) -> tuple[Path, Path]:
     return files, solution
 
 
-def load_gaia_pack(root: Path, *, name: str | None = None) -> Pack:
-    """A qa Pack of the GAIA directory ``root``; attachments and reference programs live in the cache."""
+def is_gaia_name(source: str | Path) -> bool:
+    """``gaia`` or ``gaia-benchmark/GAIA`` (with an optional ``:CONFIG``), when no local path has that name."""
+    return not Path(source).exists() and str(source).partition(":")[0].strip().lower() in NAMES
+
+
+def load_gaia_dataset(source: str | Path, *, split: str | None = None, revision: str | None = None) -> Pack:
+    """The gated hub dataset's ``split`` of one config (``2023_all``, ``2023_level1``..``3``), downloaded once into
+    the cache and read by :func:`load_gaia_pack`; the pack records the dataset, split and commit it came from."""
+    config = str(source).partition(":")[2].strip() or DEFAULT_CONFIG
+    found = re.fullmatch(r"(\d{4})_(?:all|level([1-3]))", config)
+    if found is None:
+        raise PackError(f"GAIA has no config '{config}' — use 2023_all, 2023_level1, 2023_level2 or 2023_level3")
+    split = split or SPLITS[0]
+    if split not in SPLITS:
+        raise PackError(f"GAIA has no split '{split}' — use --split validation (answered) or --split test")
+    folder = f"{found.group(1)}/{split}"
+    fix = (
+        "GAIA is gated: accept its terms on the dataset's page and export HF_TOKEN with that account's token, or "
+        f"download the dataset where the hub is reachable and pass its split's directory (--pack GAIA/{folder})"
+    )
+    snapshot, pinned = download_snapshot(DATASET_ID, folder=folder, revision=revision, fix=fix)
+    level = int(found.group(2)) if found.group(2) else None
+    pack = load_gaia_pack(snapshot / folder, name=f"gaia-{config.replace('_', '-')}-{split}", level=level)
+    ref = DatasetRef(id=DATASET_ID, split=split, revision=pinned, content_hash=pack.content_hash)
+    return pack.model_copy(update={"dataset": ref})
+
+
+def load_gaia_pack(root: Path, *, name: str | None = None, level: int | None = None) -> Pack:
+    """A qa Pack of the GAIA directory ``root`` (only ``level``'s questions, if given); attachments and reference
+    programs live in the cache."""
     metadata = metadata_file(root)
     if metadata is None:
         raise PackError(f"{root}: no {' or '.join(METADATA_FILES)} — pass a GAIA split's directory")
-    rows = read_metadata(metadata)
+    rows = [r for r in read_metadata(metadata) if level in (None, r.level)]
+    if not rows:
+        raise PackError(f"{metadata}: no level {level} questions — pick another level's config")
     digest = _digest(metadata, rows)
+    if level is not None:  # the same metadata file, fewer questions: another content
+        digest = hashlib.sha256(f"{digest} level {level}".encode()).hexdigest()
     cache = cache_root() / "gaia" / digest[:20]
     pack_name = name or "gaia-" + (re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "dir")
     split = "test" if all(r.final_answer.strip() == UNKNOWN_ANSWER for r in rows) else "answered"

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from solvemeter.errors import PackError
-from solvemeter.tasks.gaia import is_gaia_dir, load_gaia_pack
+from solvemeter.tasks.gaia import is_gaia_dir, is_gaia_name, load_gaia_dataset, load_gaia_pack
 from solvemeter.tasks.models import (
     TASK_ID_PATTERN,
     Pack,
@@ -60,11 +60,14 @@ def load_pack(
 ) -> Pack:
     """A pack directory, a built-in pack's name, SWE-bench instances (a .json/.jsonl/.parquet file or a dataset
     name; ``repos`` = mirrors; ``split``/``revision`` for hub datasets; ``images``: rows run in their images), or a
-    GAIA directory (metadata.jsonl and attachments)."""
-    if is_instances_file(name_or_path):
-        return load_swebench_pack(name_or_path, repos=repos, split=split, revision=revision, images=images)
+    GAIA directory (metadata.jsonl and attachments) or GAIA by name (``gaia[:CONFIG]``, ``split``/``revision``)."""
+    # GAIA first: SWE-bench's tests would take gaia-benchmark/GAIA for a hub id, metadata.parquet for a snapshot
+    if is_gaia_name(name_or_path):
+        return load_gaia_dataset(name_or_path, split=split, revision=revision)
     if is_gaia_dir(name_or_path):
         return load_gaia_pack(Path(name_or_path))
+    if is_instances_file(name_or_path):
+        return load_swebench_pack(name_or_path, repos=repos, split=split, revision=revision, images=images)
     root = resolve_pack_path(name_or_path)
     manifest, task_dirs = read_pack_outline(root)
     load = _load_swe_task if manifest.kind is PackKind.SWE else _load_qa_task

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import huggingface_hub
 import openpyxl
 import pptx
 import pyarrow
@@ -23,7 +24,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import solvemeter.suite.gaia_cli  # noqa: F401  (registers `gaia-submission`)
+import solvemeter
+import solvemeter.suite.gaia_cli
 from solvemeter.agents.base import NoModel
 from solvemeter.agents.client import ChatClient, ModelSpec
 from solvemeter.agents.scripted import ScriptedEndpoint
@@ -35,9 +37,9 @@ from solvemeter.sandboxes.bwrap import BwrapBackend
 from solvemeter.suite.cli import app
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.suite.validate import validate_pack
-from solvemeter.tasks.gaia import UNKNOWN_ANSWER, is_test_split
+from solvemeter.tasks.gaia import DATASET_ID, UNKNOWN_ANSWER, is_test_split
 from solvemeter.tasks.loader import load_pack
-from solvemeter.tasks.models import QaTask
+from solvemeter.tasks.models import DatasetRef, QaTask
 
 MARKER = "QUOKKA-42"
 
@@ -227,3 +229,91 @@ def test_a_row_naming_a_missing_attachment_is_one_sentence(tmp_path: Path) -> No
     (root / "metadata.jsonl").write_text(json.dumps(row) + "\n")
     with pytest.raises(PackError, match=r"names 'gone\.pdf', which is not beside its metadata"):
         load_pack(root)
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def serve_snapshot(monkeypatch: pytest.MonkeyPatch, snapshot: Path) -> list[dict]:
+    """The hub's download, answered from ``snapshot`` (laid out as the hub's cache keeps one commit); returns the
+    requests it was asked, so a test can check the repository, the split's folder and the revision."""
+    asked: list[dict] = []
+
+    def snapshot_download(repo_id: str, **options: object) -> str:
+        asked.append({"repo_id": repo_id, **options})
+        return str(snapshot)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    return asked
+
+
+def test_gaia_by_name_downloads_the_split_and_records_the_dataset_split_and_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = tmp_path / "snapshots" / COMMIT
+    write_gaia(snapshot / "2023" / "validation")
+    asked = serve_snapshot(monkeypatch, snapshot)
+    pack = load_pack("gaia", split="validation")
+    assert (pack.name, len(pack.tasks), is_test_split(pack)) == ("gaia-2023-all-validation", 9, False)
+    assert pack.dataset == DatasetRef(
+        id=DATASET_ID, split="validation", revision=COMMIT, content_hash=pack.content_hash
+    )
+    level_two = load_pack(f"{DATASET_ID}:2023_level2", split="validation", revision=COMMIT)
+    assert {t.level for t in level_two.tasks} == {2} and len(level_two.tasks) == 3
+    assert level_two.name == "gaia-2023-level2-validation" and level_two.content_hash != pack.content_hash
+    assert [(a["repo_id"], a["repo_type"], a["allow_patterns"], a["revision"]) for a in asked] == [
+        (DATASET_ID, "dataset", ["2023/validation/*"], None),
+        (DATASET_ID, "dataset", ["2023/validation/*"], COMMIT),
+    ]
+
+
+def test_gaia_by_name_refuses_an_unknown_config_or_split_before_downloading() -> None:
+    with pytest.raises(PackError, match=r"GAIA has no config '2023_level4' — use 2023_all"):
+        load_pack("gaia:2023_level4")
+    with pytest.raises(PackError, match=r"GAIA has no split 'train' — use --split validation"):
+        load_pack("gaia", split="train")
+
+
+def test_an_unreachable_hub_or_missing_token_is_one_sentence_naming_the_dataset_and_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOLVEMETER_CACHE", str(tmp_path / "cache"))  # nothing downloaded before
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # a closed loopback port
+    with pytest.raises(PackError) as refused:
+        load_pack("gaia", split="test")
+    message = str(refused.value)
+    assert message.startswith(f"could not download dataset {DATASET_ID} (2023/test, revision latest): ")
+    assert "\n" not in message
+    assert message.endswith(
+        "GAIA is gated: accept its terms on the dataset's page and export HF_TOKEN with that account's token, or "
+        "download the dataset where the hub is reachable and pass its split's directory (--pack GAIA/2023/test)"
+    )
+
+
+async def test_a_run_on_the_hidden_test_split_ends_in_a_submission_file_in_the_run_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = tmp_path / "snapshots" / COMMIT
+    write_gaia(snapshot / "2023" / "test", test_split=True)
+    serve_snapshot(monkeypatch, snapshot)
+    async with ScriptedEndpoint(lambda n, body: "It is Paris.\nFINAL ANSWER: Paris") as endpoint:
+        run = await solvemeter.arun(
+            "gaia",
+            split="test",
+            agent="shell",
+            model="openai/scripted",
+            base_url=endpoint.base_url,
+            no_cost=True,
+            run_dir=tmp_path / "run",
+            progress=False,
+        )
+    [ref] = run.manifest.packs
+    assert (ref.name, ref.dataset, ref.split, ref.revision) == ("gaia-2023-all-test", DATASET_ID, "test", COMMIT)
+    submitted = run.path / "submission.jsonl"
+    lines = [json.loads(line) for line in submitted.read_text().splitlines()]
+    assert sorted(line["task_id"] for line in lines) == sorted(r.task_id for r in run.results)
+    assert {line["model_answer"] for line in lines} == {"Paris"} and len(lines) == 9
+    printed = capsys.readouterr().out
+    assert f"9 answers written to {submitted}" in printed and "GAIA's leaderboard scores it" in printed
+    assert len(run.results) == 9  # the episodes are recorded as any run's
