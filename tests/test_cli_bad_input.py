@@ -97,6 +97,8 @@ BAD: dict[str, tuple[str, ...]] = {
     "problem_from": ("MISSING",),
     "revision_range": ("no-such-a..no-such-b",),
     "cutoff": ("someday",),
+    "gpu_type": ("h900", "--agent", "shell", "--model", "openai/gpt-4o"),
+    "network": ("sometimes",),
 }
 BAD_IN = {
     ("leaderboard validate", "run_dirs"): ("MISSING", "--runs"),
@@ -114,6 +116,14 @@ FREE_TEXT = {
     ("pack from-commits", "install"): "a shell command, judged by running it",
     ("pack from-commits", "test_cmd"): "a shell command, judged by running it",
     ("pack from-commits", "since"): "git reads any date text",
+    ("run", "split"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("run", "revision"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("pack validate", "split"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("pack validate", "revision"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("sandbox pull", "split"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("sandbox pull", "revision"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("swebench evaluate", "split"): "names a split or commit of a hub dataset; the hub says which exist",
+    ("swebench evaluate", "revision"): "names a split or commit of a hub dataset; the hub says which exist",
 }
 
 

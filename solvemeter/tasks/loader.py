@@ -66,7 +66,8 @@ def load_pack(
         return load_gaia_dataset(name_or_path, split=split, revision=revision)
     if is_gaia_dir(name_or_path):
         return load_gaia_pack(Path(name_or_path))
-    if is_instances_file(name_or_path):
+    native = (Path(name_or_path) / "pack.toml").is_file() or (BUILTIN_PACKS / str(name_or_path) / "pack.toml").is_file()
+    if not native and is_instances_file(name_or_path):  # a pack's own name never reaches the dataset lookup
         return load_swebench_pack(name_or_path, repos=repos, split=split, revision=revision, images=images)
     root = resolve_pack_path(name_or_path)
     manifest, task_dirs = read_pack_outline(root)

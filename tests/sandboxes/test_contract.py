@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import solvemeter
-from solvemeter.errors import SandboxError
+from solvemeter.errors import SandboxError, SandboxRefused
 from solvemeter.sandboxes.base import MAX_OUTPUT_BYTES, ExecResult, Limits, Sandbox, SandboxBackend, SandboxSpec
 from solvemeter.sandboxes.bwrap import BwrapSandbox
 from solvemeter.sandboxes.docker import DockerBackend, DockerSandbox
@@ -243,7 +243,7 @@ async def test_missing_files_and_read_only_paths_are_reported(sandbox: Sandbox, 
         await sandbox.read_file("/tmp/absent.txt")
     with pytest.raises(FileNotFoundError):
         await sandbox.copy_out("/workspace/absent", tmp_path / "absent")
-    with pytest.raises(SandboxError):
+    with pytest.raises(SandboxRefused):  # the agent's request: returned to it as an observation
         await sandbox.write_file("/usr/planted", b"x")
     with pytest.raises(SandboxError):
         await sandbox.copy_in(tmp_path, "/etc/planted")
