@@ -31,7 +31,8 @@ class Account(Frozen):
     runner_modules: list[str]
     """Top-level modules the runner had imported before any code of the repository ran."""
     patched: list[str]
-    shadowed: list[str]
+    shadowed: dict[str, str]
+    """Runner modules loaded from the repository: name -> file, relative to the repository root."""
     exit_hook_output: str
 
     def config_files(self) -> set[str]:

@@ -179,6 +179,11 @@ class Baseline:
     store: ObjectStore
     tree: Tree
 
+    @property
+    def paths(self) -> frozenset[str]:
+        """Every file of the starting tree, relative to its root."""
+        return frozenset(os.fsdecode(p) for p in self.tree)
+
     @classmethod
     def record(cls, repo: Path, git_dir: Path) -> Baseline:
         store = ObjectStore(git_dir)

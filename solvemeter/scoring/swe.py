@@ -124,7 +124,7 @@ async def grade_swe(task: SweTask, submission: Submission, room: GradingSandbox)
     f2p, p2p = task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS
     printed = printed_status(run.stdout)
     if room.pristine is not None:
-        findings += cross_check(account, printed, run.exit_code, (*f2p, *p2p))
+        findings += cross_check(account, printed, run.exit_code, (*f2p, *p2p), submission.baseline.paths)
         findings += config_drift(room.pristine, account)
         status = account.tests if account else None
     else:  # the tests are not run by pytest: only their printed summary speaks (docs/integrity.md)

@@ -155,7 +155,7 @@ async def grade_swebench(task: SweTask, submission: Submission, room: GradingSan
         failed = TestOutcome(failure=task.spec.FAIL_TO_PASS)
         return Graded(SweGrade(patch_applied=True, fail_to_pass=failed, ignored_paths=kept.dropped, log_tail=tail))
     status, valid = read_log(task, spec, log)
-    findings += await swebench_cross_check(room, result, spec, status, log)
+    findings += await swebench_cross_check(room, result, spec, status, log, submission.baseline.paths)
     graded = verdict(status if valid else None, task.spec.FAIL_TO_PASS, task.spec.PASS_TO_PASS, spec.eval_type)
     grade = SweGrade(
         patch_applied=True,
@@ -174,7 +174,12 @@ async def grade_swebench(task: SweTask, submission: Submission, room: GradingSan
 
 
 async def swebench_cross_check(
-    room: GradingSandbox, result: str, spec: SweBenchSpec, status: dict[str, str], log: str
+    room: GradingSandbox,
+    result: str,
+    spec: SweBenchSpec,
+    status: dict[str, str],
+    log: str,
+    pristine: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """SWE-bench's reading of the log against the run's own account, where pytest ran the tests: the verdict
     stays swebench's, and any disagreement keeps the instance from counting as resolved."""
@@ -185,7 +190,7 @@ async def swebench_cross_check(
     if account is None and "pytest" not in spec.log_parser:
         return []  # not a pytest run: swebench's parser is the only reader of this log
     exit_code = parse_test_exit_code(log)
-    return cross_check(account, status, exit_code if exit_code is not None else -1, ())
+    return cross_check(account, status, exit_code if exit_code is not None else -1, (), pristine)
 
 
 class SweBenchReport(Frozen):

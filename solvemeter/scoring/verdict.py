@@ -8,7 +8,7 @@ reconfigured, raises an integrity flag, and a flagged episode is never resolved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -100,9 +100,15 @@ def verdict(
 
 
 def cross_check(
-    account: Account | None, printed: dict[str, str], exit_code: int, expected: Iterable[str]
+    account: Account | None,
+    printed: dict[str, str],
+    exit_code: int,
+    expected: Iterable[str],
+    pristine: Collection[str] = (),
 ) -> list[Finding]:
-    """The run's account against the printed summary and the exit status the host saw."""
+    """The run's account against the printed summary and the exit status the host saw. ``pristine`` names the
+    files of the starting tree: a runner module loaded from one of them is the project under test itself (pluggy,
+    pytest), installed in its environment as the task requires — not a module the submission slipped in."""
     if account is None:
         if exit_code in (0, 1):
             note = f"the test command exited {exit_code} but pytest never wrote its account of the run"
@@ -122,10 +128,9 @@ def cross_check(
             findings.append(Finding(Integrity.RUNNER_DISAGREEMENT, note))
     if account.patched:
         findings.append(Finding(Integrity.RUNNER_PATCHED, "replaced: " + ", ".join(account.patched[:10])))
-    if account.shadowed:
-        findings.append(
-            Finding(Integrity.RUNNER_SHADOWED, "loaded from the repository: " + ", ".join(account.shadowed))
-        )
+    slipped_in = [name for name, path in account.shadowed.items() if path not in pristine]
+    if slipped_in:
+        findings.append(Finding(Integrity.RUNNER_SHADOWED, "loaded from the repository: " + ", ".join(slipped_in)))
     if account.exit_hook_output.strip():
         findings.append(
             Finding(Integrity.EXIT_HOOK_OUTPUT, "an exit handler printed: " + account.exit_hook_output[:300])

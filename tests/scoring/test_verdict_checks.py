@@ -18,7 +18,7 @@ def account(**changes: object) -> Account:
         "plugins": {"python": "/env/lib/_pytest/python.py"},
         "runner_modules": ["pytest", "_pytest"],
         "patched": [],
-        "shadowed": [],
+        "shadowed": {},
         "exit_hook_output": "",
     }
     return Account.model_validate({**values, **changes})
@@ -51,6 +51,15 @@ def test_a_run_that_exited_as_if_tests_ran_but_left_no_account_is_a_disagreement
 def test_tampering_the_guard_saw_is_reported_by_class() -> None:
     tampered = account(patched=["_pytest.terminal:TerminalReporter.summary_stats"], exit_hook_output="PASSED x")
     assert flags(cross_check(tampered, {}, 1, [TEST])) == {Integrity.RUNNER_PATCHED, Integrity.EXIT_HOOK_OUTPUT}
+
+
+def test_a_runner_module_the_submission_added_is_shadowing_but_the_project_under_test_is_not() -> None:
+    # pluggy's own repository: pytest loads the pluggy under test, which is what the task grades
+    project = account(shadowed={"pluggy": "src/pluggy/__init__.py"})
+    assert cross_check(project, {TEST: "FAILED"}, 1, [TEST], {"src/pluggy/__init__.py"}) == []
+    slipped_in = account(shadowed={"_pytest": "_pytest/__init__.py"})
+    findings = cross_check(slipped_in, {TEST: "FAILED"}, 1, [TEST], {"src/pluggy/__init__.py"})
+    assert flags(findings) == {Integrity.RUNNER_SHADOWED} and "_pytest" in findings[0].note
 
 
 def test_configuration_pytest_resolved_differently_on_the_submitted_tree_is_a_finding() -> None:

@@ -34,5 +34,15 @@ def test_real_project_instances_resolve_with_gold_and_not_with_empty(tmp_path: P
         assert done.exit_code == 0, done.output
         reports[predictions] = json.loads(done.stdout)
     ids = sorted(row["instance_id"] for row in rows)
-    assert reports["gold"]["resolved_ids"] == ids, reports["gold"]
+    assert reports["gold"]["resolved_ids"] == ids, _episodes(tmp_path / "gold")
     assert reports["empty"]["resolved_ids"] == [] and reports["empty"]["empty_patch_ids"] == ids
+
+
+def _episodes(run_dir: Path) -> str:
+    """What each graded episode recorded: outcome, integrity flags and notes, the log's tail (for a failure)."""
+    lines = (run_dir / "results.jsonl").read_text().splitlines()
+    return "\n".join(
+        f"{r['task_id']}: {r['outcome']} {r.get('integrity')} {(r.get('grade') or {}).get('integrity_notes')} "
+        f"{(r.get('grade') or {}).get('log_tail', '')[-1500:]}"
+        for r in map(json.loads, lines)
+    )

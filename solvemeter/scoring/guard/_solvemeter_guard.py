@@ -101,14 +101,15 @@ def _patched(config: Any) -> list[str]:
     return changed
 
 
-def _shadowed() -> list[str]:
+def _shadowed() -> dict[str, str]:
+    """Runner modules loaded from the repository: name -> their file, relative to the repository root."""
     root = _root()
-    return sorted(
-        name
-        for name, module in list(sys.modules.items())
-        if (armed.is_runner(name) or name in armed.runner_modules)
-        and os.path.realpath(str(getattr(module, "__file__", "") or "")).startswith(root)
-    )
+    found = {}
+    for name, module in list(sys.modules.items()):
+        path = os.path.realpath(str(getattr(module, "__file__", "") or ""))
+        if (armed.is_runner(name) or name in armed.runner_modules) and path.startswith(root):
+            found[name] = path[len(root) :]
+    return dict(sorted(found.items()))
 
 
 def _exit_handler_output() -> str:
