@@ -8,6 +8,7 @@ reconfigured, raises an integrity flag, and a flagged episode is never resolved.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -128,7 +129,7 @@ def cross_check(
             findings.append(Finding(Integrity.RUNNER_DISAGREEMENT, note))
     if account.patched:
         findings.append(Finding(Integrity.RUNNER_PATCHED, "replaced: " + ", ".join(account.patched[:10])))
-    slipped_in = [name for name, path in account.shadowed.items() if path not in pristine]
+    slipped_in = [name for name, path in account.shadowed.items() if not _of_the_project(path, pristine)]
     if slipped_in:
         findings.append(Finding(Integrity.RUNNER_SHADOWED, "loaded from the repository: " + ", ".join(slipped_in)))
     if account.exit_hook_output.strip():
@@ -136,6 +137,13 @@ def cross_check(
             Finding(Integrity.EXIT_HOOK_OUTPUT, "an exit handler printed: " + account.exit_hook_output[:300])
         )
     return findings
+
+
+def _of_the_project(path: str, pristine: Collection[str]) -> bool:
+    """A file of the starting tree, or one made inside one of its packages at install (setuptools-scm's
+    ``_version.py``); a new top-level module or package is never the project's."""
+    package = posixpath.dirname(path)
+    return path in pristine or (package != "" and any(p.startswith(package + "/") for p in pristine))
 
 
 def config_drift(pristine: Account, submitted: Account | None) -> list[Finding]:

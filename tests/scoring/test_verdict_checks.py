@@ -55,7 +55,7 @@ def test_tampering_the_guard_saw_is_reported_by_class() -> None:
 
 def test_a_runner_module_the_submission_added_is_shadowing_but_the_project_under_test_is_not() -> None:
     # pluggy's own repository: pytest loads the pluggy under test, which is what the task grades
-    project = account(shadowed={"pluggy": "src/pluggy/__init__.py"})
+    project = account(shadowed={"pluggy": "src/pluggy/__init__.py", "pluggy._version": "src/pluggy/_version.py"})
     assert cross_check(project, {TEST: "FAILED"}, 1, [TEST], {"src/pluggy/__init__.py"}) == []
     slipped_in = account(shadowed={"_pytest": "_pytest/__init__.py"})
     findings = cross_check(slipped_in, {TEST: "FAILED"}, 1, [TEST], {"src/pluggy/__init__.py"})
