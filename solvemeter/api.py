@@ -139,7 +139,7 @@ async def arun(
     if repos is not None and not Path(repos).is_dir():
         raise SolvemeterError(f"--repos {repos} is not a directory — pass the directory of owner__name clones")
     wanted: list[Any] = list(pack) if isinstance(pack, list | tuple) else [pack]
-    from solvemeter.suite.swebench_cli import uses_images
+    from solvemeter.suite.choices import uses_images
 
     images = uses_images(options.get("sandbox", "bwrap"))
     packs = [

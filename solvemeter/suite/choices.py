@@ -58,6 +58,15 @@ def agent_factory(choice: str) -> AgentFactory:
     return found  # type: ignore[return-value]
 
 
+def uses_images(sandbox: SandboxChoice) -> bool:
+    """Whether rows that name an image run in it: only where episodes run in Docker."""
+    if sandbox != "auto":
+        return sandbox == "docker"
+    from solvemeter.sandboxes.engine import docker_available  # the Docker SDK: only when asked to look
+
+    return docker_available()
+
+
 @asynccontextmanager
 async def make_run_request(
     *,

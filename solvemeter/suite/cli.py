@@ -197,8 +197,7 @@ def pack_validate(
     """Oracle scores 1 and null 0 on every task, hidden files stay hidden, results are stable. Exit 1 if not."""
     import asyncio
 
-    from solvemeter.suite.choices import make_backend
-    from solvemeter.suite.swebench_cli import uses_images
+    from solvemeter.suite.choices import make_backend, uses_images
     from solvemeter.suite.validate import validate_pack
     from solvemeter.tasks.loader import load_pack
 

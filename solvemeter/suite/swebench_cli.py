@@ -23,7 +23,7 @@ from solvemeter.errors import SolvemeterError
 from solvemeter.runs.records import ModelRef, StopReason
 from solvemeter.runs.store import write_atomic
 from solvemeter.scoring.swebench import SweBenchReport, build_report
-from solvemeter.suite.choices import SandboxChoice, make_backend
+from solvemeter.suite.choices import SandboxChoice, make_backend, uses_images
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.swebench import CLONE_URL_VARIABLE, REPOS_VARIABLE, load_swebench_pack, read_instances
 
@@ -78,13 +78,6 @@ class PredictionAgent:
             outputs.append(result.output.strip()[-300:])
         await ctx.sandbox.exec(RESET, timeout=60)
         return AgentResult(StopReason.AGENT_ERROR, error=f"the predicted patch does not apply: {outputs[0]}")
-
-
-def uses_images(sandbox: SandboxChoice | str) -> bool:
-    """Whether rows that name an image run in it: only where episodes run in Docker."""
-    from solvemeter.sandboxes.engine import docker_available
-
-    return sandbox == "docker" or (sandbox == "auto" and docker_available())
 
 
 def read_predictions(
