@@ -378,9 +378,8 @@ class DockerBackend:
         name = container_name(spec.run_id, spec.label)
         tmp = scratch_dir("sandbox-tmp")
         try:
-            container = await asyncio.to_thread(
-                self._start, key, spec.workspace, tmp, name, spec.label, spec.hidden, spec.proxy_socket
-            )
+            create = partial(self._create, key, spec.workspace, tmp, name, spec.label, spec.hidden, spec.proxy_socket)
+            container = await asyncio.to_thread(lambda: self._started(create()))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -388,19 +387,11 @@ class DockerBackend:
 
     def _start_spare(self, key: Hashable, slot: Path, tmp: Path) -> Container:
         assert isinstance(key, PoolKey)
-        return self._start(key, slot, tmp, container_name(key.run_id, "spare"), "spare", ())
+        return self._started(self._create(key, slot, tmp, container_name(key.run_id, "spare"), "spare", ()))
 
-    def _start(
-        self,
-        key: PoolKey,
-        workspace: Path,
-        tmp: Path,
-        name: str,
-        label: str,
-        hidden: tuple[Path, ...],
-        proxy_socket: Path | None = None,
-    ) -> Container:
-        container = self._create(key, workspace, tmp, name, label, hidden, proxy_socket)
+    @staticmethod
+    def _started(container: Container) -> Container:
+        """``container`` running, or removed and the failure said in a sentence."""
         try:
             container.start()
         except BaseException as exc:

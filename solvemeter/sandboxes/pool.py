@@ -29,6 +29,7 @@ from pathlib import Path
 
 from docker.errors import DockerException
 from docker.models.containers import Container
+from requests import RequestException
 
 from solvemeter.sandboxes.process import scratch_dir
 
@@ -190,8 +191,8 @@ class ContainerPool:
 
 
 def discard(spare: Spare) -> None:
-    """Remove a spare that will serve no sandbox, with its slot."""
-    with contextlib.suppress(DockerException):
+    """Remove a spare that will serve no sandbox, with its slot (an engine already gone has nothing to remove)."""
+    with contextlib.suppress(DockerException, RequestException):
         spare.container.remove(force=True)
     for path in (spare.slot, spare.tmp):
         shutil.rmtree(path, ignore_errors=True)

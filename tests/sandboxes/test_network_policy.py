@@ -8,13 +8,10 @@ not the other shows that the policy, not reachability, decides.
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import socket
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from solvemeter.errors import SolvemeterError
 from solvemeter.sandboxes.base import Limits, Sandbox, SandboxBackend, SandboxSpec
 from solvemeter.sandboxes.network import EgressProxy, NetworkPolicy, egress_proxy
 from solvemeter.tasks.models import Environment
+from tests.web import serving
 
 PAGE = "hello from the local web"
 
@@ -49,33 +47,10 @@ with socket.create_connection(("127.0.0.1", 3128), timeout=20) as s:
 """
 
 
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = PAGE.encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(address: str) -> Iterator[int]:
-    """A web server on one of this machine's addresses; yields its port."""
-    server = ThreadingHTTPServer((address, 0), Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture
 def web() -> Iterator[int]:
     """The web, on the host's loopback."""
-    with serving("127.0.0.1") as port:
+    with serving("127.0.0.1", PAGE) as port:
         yield port
 
 
@@ -152,7 +127,7 @@ async def test_any_reaches_every_host_but_the_harness_own_machine(
         assert proxy is not None
         sandbox = await backend.open(spec(tmp_path, proxy))
         try:
-            with serving(outward_address()) as outward:  # traffic to one's own address stays on the machine
+            with serving(outward_address(), PAGE) as outward:  # traffic to one's own address stays on the machine
                 assert await fetch(sandbox, f"http://{outward_address()}:{outward}/") == PAGE
             assert await fetch(sandbox, f"http://localhost:{web}/") == "HTTP 403"
         finally:

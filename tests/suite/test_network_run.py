@@ -9,9 +9,7 @@ the "web" is an HTTP server on the host's loopback, reachable only through the h
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,29 +33,15 @@ from solvemeter.scoring.leaderboard import build_leaderboard
 from solvemeter.suite.cli import app
 from solvemeter.suite.executor import RunRequest, execute
 from solvemeter.tasks.loader import load_pack
+from tests.web import serving
 
 PAGE = "the answer on the page is 1729"
 
 
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = PAGE.encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def web() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving("127.0.0.1", PAGE) as port:
+        yield port
 
 
 def web_question(root: Path, port: int) -> Path:
